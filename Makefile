@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Thin wrapper over meson/ninja. `make demo` and `make check` work on a fresh
+# Debian machine: they install what is missing first.
+#   build/      release build (gcc -O2): tools, demo, benchmarks
+#   build-san/  clang + ASan/UBSan + libFuzzer instrumentation: what the tests run on
+
+BUILD     ?= build
+SAN_BUILD ?= build-san
+FUZZ_SECONDS ?= 300
+
+.PHONY: all deps build build-san demo check fuzz bench format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release -Db_ndebug=false
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(SAN_BUILD)/build.ninja:
+	CC=clang meson setup $(SAN_BUILD) --buildtype=debugoptimized \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
+
+build-san: deps $(SAN_BUILD)/build.ninja
+	meson setup --reconfigure $(SAN_BUILD) >/dev/null
+	ninja -C $(SAN_BUILD)
+
+demo: build
+	./examples/demo.sh $(BUILD)
+
+check: build-san
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1 \
+		./scripts/run-tests.sh $(SAN_BUILD)
+
+fuzz: build-san
+	./fuzz/run.sh $(SAN_BUILD) $(FUZZ_SECONDS)
+
+bench: build
+	./bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internal view of programs and execution environments, shared by the
+ * program preparation pass, the engines and the helpers.
+ */
+#ifndef UXDP_VM_INTERNAL_H
+#define UXDP_VM_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uxdp/vm.h"
+#include "uxdp/map.h"
+
+/* Opcode pieces (linux/bpf_common.h gives BPF_CLASS etc.). */
+#define UXDP_OP_ATOMIC_MODE 0xc0 /* BPF_ATOMIC */
+#define UXDP_MODE_MEMSX 0x80	 /* BPF_MEMSX */
+
+/* The internal "encoded function pointer" value of BPF_PSEUDO_FUNC lddw:
+ * subprogram index + 1, tagged so that callbacks can be told from garbage. */
+#define UXDP_FUNC_TAG 0x5546000000000000ull
+
+struct uxdp_subprog {
+	uint32_t start; /* first instruction */
+	uint32_t end;	/* one past the last */
+};
+
+struct uxdp_interp_code; /* engine-private */
+
+struct uxdp_prog {
+	char name[64];
+	enum uxdp_prog_type type;
+	enum uxdp_engine engine;
+	bool frags;
+	bool gpl;
+	uint32_t id;
+	atomic_int refcnt;
+
+	struct bpf_insn *insns; /* prepared: maps resolved, context rewritten */
+	uint32_t insn_cnt;
+
+	struct uxdp_subprog *subprogs; /* [0] is the main program */
+	uint32_t subprog_cnt;
+
+	struct uxdp_map **maps; /* referenced maps (one reference each) */
+	uint32_t map_cnt;
+
+	/* engine images */
+	struct uxdp_interp_code *interp;
+	void *jit_image;
+	size_t jit_size;
+	uint64_t (*jit_entry)(void *ctx, uint64_t ctx_len, struct uxdp_exec *ex);
+};
+
+/* Redirect state a run leaves behind (the kernel's per-CPU bpf_redirect_info). */
+struct uxdp_redirect_info {
+	bool set;
+	struct uxdp_map *map; /* NULL: by ifindex */
+	enum bpf_map_type map_type;
+	uint32_t index;
+	uint64_t flags;
+};
+
+/* Per-thread execution environment. */
+struct uxdp_exec {
+	uint32_t cpu;
+	uint32_t tail_call_cnt;
+	struct uxdp_redirect_info ri;
+	/* The program that is running: bpf_loop callbacks and tail calls go through it. */
+	const struct uxdp_prog *cur_prog;
+	/* Engine hook to call a callback function value (bpf_loop). */
+	uint64_t (*call_fn)(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2,
+			    uint64_t r3, uint64_t r4, uint64_t r5);
+	void *engine_state;
+	/* Current call depth (frames in use), for callbacks nested in calls. */
+	uint32_t depth;
+
+	uxdp_event_fn on_event;
+	void *event_cookie;
+	uint64_t events_dropped;
+
+	const struct uxdp_route *routes;
+	size_t route_cnt;
+	const struct uxdp_netdev *devs;
+	size_t dev_cnt;
+
+	uint64_t prandom_state[2];
+
+	/* Stack memory for all frames of one run, 16-byte aligned. */
+	_Alignas(16) uint8_t stack[UXDP_STACK_SIZE * (UXDP_MAX_CALL_DEPTH + 1)];
+};
+
+/* --- preparation (prepare.c) --- */
+
+/* Append to a load log (kernel-verifier style) and to the print hook at WARN. */
+void uxdp_log(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Rewrite xdp_md context loads (ctx_rewrite.c). Returns 0 or -EINVAL with a log line. */
+int uxdp_ctx_rewrite(struct uxdp_prog *prog, char *log, size_t log_size);
+
+/* --- interpreter (interp.c) --- */
+int uxdp_interp_prepare(struct uxdp_prog *prog, char *log, size_t log_size);
+void uxdp_interp_free(struct uxdp_prog *prog);
+uint64_t uxdp_interp_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
+			 struct uxdp_exec *ex);
+
+/* --- JIT (jit_x86_64.c; may be absent) --- */
+int uxdp_jit_compile(struct uxdp_prog *prog, char *log, size_t log_size);
+void uxdp_jit_free(struct uxdp_prog *prog);
+
+/* Print through the library hook. */
+void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* UXDP_VM_INTERNAL_H */
