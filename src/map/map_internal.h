@@ -64,7 +64,7 @@ struct uxdp_map {
 	/* For map-in-map: the inner map template's shape. */
 	enum bpf_map_type inner_type;
 	uint32_t inner_key_size, inner_value_size, inner_max_entries, inner_map_flags;
-	/* For prog_array: the program type the first stored program fixed. */
+	/* For prog_array: the program type the first stored program fixed (-1: none yet). */
 	int owner_prog_type;
 	/* Offset of struct bpf_spin_lock in the value, or -1. Set by the loader from BTF. */
 	int32_t spin_lock_off;
@@ -88,12 +88,69 @@ static inline uint32_t uxdp_percpu_stride(uint32_t value_size)
 
 /* Copy a value into a map slot, skipping the spin lock word (kernel copy_map_value). */
 void uxdp_map_copy_value(const struct uxdp_map *map, void *dst, const void *src);
+/* Copy a stored value out to the syscall side: the spin lock word reads as 0
+ * (kernel copy_map_value + check_and_init_map_value). */
+void uxdp_map_copy_value_out(const struct uxdp_map *map, void *dst, const void *src);
+/* Store value under BPF_F_LOCK: copy with the value's spin lock held. */
+void uxdp_map_copy_value_locked(const struct uxdp_map *map, void *dst, const void *src);
+
+/* Most per-CPU slots a map may have. */
+#define UXDP_MAP_MAX_CPUS 1024
+/* Largest cpumap max_entries (the kernel's NR_CPUS of common configs). */
+#define UXDP_CPUMAP_MAX_ENTRIES 8192
+/* The kernel-internal ENOTSUPP the kernel returns for some map operations. */
+#define UXDP_ENOTSUPP 524
+
+/*
+ * struct bpf_spin_lock inside a value (map->spin_lock_off): 0 = free, 1 = held.
+ * bpf_spin_lock/unlock and BPF_F_LOCK updates use these, so both agree.
+ */
+static inline void uxdp_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+static inline void uxdp_value_spin_lock(void *lock)
+{
+	_Atomic uint32_t *l = lock;
+
+	for (;;) {
+		if (!atomic_exchange_explicit(l, 1, memory_order_acquire))
+			return;
+		while (atomic_load_explicit(l, memory_order_relaxed))
+			uxdp_cpu_relax();
+	}
+}
+
+static inline void uxdp_value_spin_unlock(void *lock)
+{
+	atomic_store_explicit((_Atomic uint32_t *)lock, 0, memory_order_release);
+}
 
 /* Registry of IDs (shared with programs): assign, forget, find. */
 uint32_t uxdp_id_alloc(void *obj, int kind);
 void uxdp_id_free(uint32_t id);
 void *uxdp_id_find(uint32_t id, int kind);
 enum { UXDP_ID_MAP = 1, UXDP_ID_PROG = 2 };
+
+/* Shared create checks and iteration of array-backed types (arraymap.c, map_in_map.c). */
+int uxdp_array_alloc_check(const struct uxdp_map *attr);
+int uxdp_fd_array_alloc_check(const struct uxdp_map *attr); /* + value_size 4, no *_PROG flags */
+int uxdp_array_get_next_key(const struct uxdp_map *map, const void *key, void *next_key);
+void *uxdp_array_map_data(struct uxdp_map *map);
+
+/* map-in-map: the map with this ID, referenced, if it matches outer's inner
+ * template; else NULL and *err = -EBADF (no such map) or -EINVAL (mismatch). */
+struct uxdp_map *uxdp_map_in_map_get_inner(struct uxdp_map *outer, uint32_t id, long *err);
+
+/* Program stored in (or using) a map: fixes map->owner_prog_type on first use,
+ * then requires the same type (kernel bpf_prog_map_compatible). -EINVAL if not. */
+struct uxdp_prog;
+int uxdp_map_prog_compatible(struct uxdp_map *map, const struct uxdp_prog *prog);
 
 /* prog_array: the program stored at index, or NULL (used by bpf_tail_call). */
 struct uxdp_prog *uxdp_prog_array_get(struct uxdp_map *map, uint32_t index);
@@ -109,7 +166,45 @@ uint64_t uxdp_ringbuf_query(struct uxdp_map *map, uint64_t flags);
 long uxdp_perf_output(struct uxdp_map *map, uint64_t flags, uint32_t cpu, const void *data,
 		      uint64_t size);
 
-/* devmap / devmap_hash / cpumap / xskmap: the stored value for a key, or NULL. */
+/*
+ * devmap / devmap_hash / cpumap / xskmap: the stored entry for a key, or NULL.
+ * The result points to struct uxdp_devmap_entry, uxdp_cpumap_entry or
+ * uxdp_xskmap_entry by map type. Entries stay valid until the map is freed
+ * (replaced ones are retired, not freed), so the datapath may keep them for a
+ * poll. The program-side lookup returns &entry->val, as the kernel returns
+ * &obj->val.
+ */
 void *uxdp_container_map_lookup(struct uxdp_map *map, uint32_t key);
+
+struct uxdp_devmap_entry {
+	struct bpf_devmap_val val; /* ifindex, bpf_prog.id (what lookups return) */
+	struct uxdp_prog *prog;	   /* XDP_DEVMAP program to run on egress, or NULL */
+	uint32_t key;
+	_Atomic(struct uxdp_devmap_entry *) next; /* devmap_hash bucket chain */
+};
+
+struct uxdp_cpumap_entry {
+	struct bpf_cpumap_val val; /* qsize, bpf_prog.id */
+	struct uxdp_prog *prog;	   /* XDP_CPUMAP program, or NULL */
+	uint32_t cpu;
+};
+
+struct uxdp_xskmap_entry {
+	uint32_t sock_id; /* the socket's ID (the kernel stores the xdp_sock) */
+	uint32_t key;
+};
+
+struct uxdp_cpumap_entry *uxdp_cpumap_entry(struct uxdp_map *map, uint32_t key);
+struct uxdp_xskmap_entry *uxdp_xskmap_entry(struct uxdp_map *map, uint32_t key);
+
+/* Entries replaced in container maps: kept until the map is freed, since a
+ * worker may still hold one (uxdp has no RCU grace period to wait for). */
+struct uxdp_retired {
+	void **v;
+	size_t n, cap;
+};
+/* Append p (freed by uxdp_retired_free); on ENOMEM, p is freed at once. */
+void uxdp_retire(struct uxdp_retired *r, void *p);
+void uxdp_retired_free(struct uxdp_retired *r);
 
 #endif /* UXDP_MAP_INTERNAL_H */
