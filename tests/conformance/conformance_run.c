@@ -23,6 +23,14 @@
  * hex digits, a byte stream of 8 bytes per instruction, as the negative/
  * vectors are written. When a vector has both `-- asm` and `-- raw`, the
  * assembler's output must equal the raw instructions.
+ *
+ * Helpers: `call N` and `call %rN` (callx, encoded with the register in
+ * dst_reg as LLVM does) both mean "call the helper with that ID", which is the
+ * convention of the bpf_conformance plugins; a raw program reaches the
+ * helpers the runtime offers to UXDP_PROG_RAW programs. The vectors that call
+ * (call_unwind_fail: `call 5`, callx: `call %r2` with r2 = 5) overwrite r0
+ * afterwards, so they check that the call is accepted, made and returns, not
+ * what the helper computes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -343,7 +351,7 @@ int main(int argc, char **argv)
 	struct uxdp_exec *ex = NULL;
 	enum stage stage = ST_PARSE;
 	bool negative = false;
-	char err[512] = "", log[4096] = "";
+	char log[4096] = "", err[sizeof(log) + 128] = "";
 	uint64_t r0 = 0;
 	void *ctx = NULL;
 	int i, ret, rc = 1;
@@ -443,7 +451,12 @@ int main(int argc, char **argv)
 
 		prog = uxdp_prog__load(insns, cnt, &opts);
 		if (!prog) {
-			snprintf(err, sizeof(err), "load failed (%s): %s", strerror(errno),
+			int load_errno = errno;
+			size_t l = strlen(log);
+
+			while (l && (log[l - 1] == '\n' || log[l - 1] == ' '))
+				log[--l] = '\0';
+			snprintf(err, sizeof(err), "load failed (%s): %s", strerror(load_errno),
 				 log[0] ? log : "(no log)");
 			goto refused;
 		}
