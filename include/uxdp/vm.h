@@ -119,9 +119,16 @@ struct uxdp_prog_load_opts {
 	char *log_buf;
 	size_t log_size;
 	uint32_t log_level;
+	/**
+	 * Accept shift immediates outside 0..width-1 and mask them (imm & 63,
+	 * imm & 31), as RFC 9669 defines the operation. The kernel refuses such
+	 * programs and so does uxdp unless this is set; it exists for ISA
+	 * conformance vectors that test the masking.
+	 */
+	bool mask_shift_imm;
 	size_t : 0;
 };
-#define uxdp_prog_load_opts__last_field log_level
+#define uxdp_prog_load_opts__last_field mask_shift_imm
 
 /**
  * @brief Load an instruction stream into a runnable program.

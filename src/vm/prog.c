@@ -14,6 +14,7 @@
 #include "vm_internal.h"
 #include "helper/helper_internal.h"
 #include "map/map_internal.h"
+#include "util/opts.h"
 
 #define LOG(...) uxdp_log(log, log_size, __VA_ARGS__)
 
@@ -33,7 +34,8 @@ static bool is_pseudo_func(const struct bpf_insn *insn)
 	return insn->code == (BPF_LD | BPF_IMM | BPF_DW) && insn->src_reg == BPF_PSEUDO_FUNC;
 }
 
-static int check_alu(const struct bpf_insn *insn, uint32_t i, char *log, size_t log_size)
+static int check_alu(struct bpf_insn *insn, uint32_t i, bool mask_shift_imm, char *log,
+		     size_t log_size)
 {
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code), src = BPF_SRC(insn->code);
 	bool is64 = cls == BPF_ALU64;
@@ -77,10 +79,11 @@ static int check_alu(const struct bpf_insn *insn, uint32_t i, char *log, size_t 
 		if (src == BPF_K && (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)) {
 			int width = is64 ? 64 : 32;
 
-			if (insn->imm < 0 || insn->imm >= width) {
+			if ((insn->imm < 0 || insn->imm >= width) && !mask_shift_imm) {
 				LOG("insn %u: invalid shift %d\n", i, insn->imm);
 				return -EINVAL;
 			}
+			insn->imm &= width - 1;
 		}
 	} else {
 		LOG("insn %u: invalid BPF_ALU opcode 0x%02x\n", i, insn->code);
@@ -228,11 +231,11 @@ static int check_mem(const struct bpf_insn *insn, uint32_t i, char *log, size_t 
 }
 
 /* Check every instruction on its own and the lddw pairs. */
-static int check_insns(const struct bpf_insn *insns, uint32_t cnt, enum uxdp_prog_type type,
-		       size_t map_cnt, char *log, size_t log_size)
+static int check_insns(struct bpf_insn *insns, uint32_t cnt, enum uxdp_prog_type type,
+		       size_t map_cnt, bool mask_shift_imm, char *log, size_t log_size)
 {
 	for (uint32_t i = 0; i < cnt; i++) {
-		const struct bpf_insn *insn = &insns[i];
+		struct bpf_insn *insn = &insns[i];
 		uint8_t cls = BPF_CLASS(insn->code);
 		int err = 0;
 
@@ -245,7 +248,7 @@ static int check_insns(const struct bpf_insn *insns, uint32_t cnt, enum uxdp_pro
 		switch (cls) {
 		case BPF_ALU:
 		case BPF_ALU64:
-			err = check_alu(insn, i, log, log_size);
+			err = check_alu(insn, i, mask_shift_imm, log, log_size);
 			break;
 		case BPF_JMP:
 		case BPF_JMP32:
@@ -558,7 +561,8 @@ struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
 	}
 	memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));
 
-	err = check_insns(prog->insns, prog->insn_cnt, prog->type, opts->map_cnt, log, log_size);
+	err = check_insns(prog->insns, prog->insn_cnt, prog->type, opts->map_cnt,
+			  UXDP_OPTS_GET(opts, mask_shift_imm, false), log, log_size);
 	err = err ?: find_subprogs(prog, log, log_size);
 	err = err ?: check_jumps(prog, log, log_size);
 	err = err ?: check_helpers(prog, log, log_size);
