@@ -447,6 +447,8 @@ int main(int argc, char **argv)
 			.log_buf = log,
 			.log_size = sizeof(log),
 			.log_level = 1,
+			/* the vectors test RFC 9669 shift masking (the kernel refuses those) */
+			.mask_shift_imm = true,
 		};
 
 		prog = uxdp_prog__load(insns, cnt, &opts);
