@@ -35,7 +35,9 @@ struct uxdp_exec *uxdp_exec__new(const struct uxdp_exec_opts *opts)
 
 	if (opts) {
 		if (!opts_valid(opts, opts->sz, sizeof(o))) {
-			uxdp_pr(UXDP_WARN, "uxdp_exec__new: bad options size %zu\n", opts->sz);
+			uxdp_pr(UXDP_WARN,
+				"uxdp_exec__new: options (sz %zu) too small or with unknown fields set\n",
+				opts->sz);
 			errno = EINVAL;
 			return NULL;
 		}
