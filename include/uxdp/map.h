@@ -84,13 +84,17 @@ UXDP_API struct uxdp_map *uxdp_map__from_id(uint32_t id);
 
 /**
  * @brief Direct pointer to an array map's values (BPF_F_MMAPABLE style).
- * @return the base of max_entries * value_size bytes, or NULL for other types
+ *
+ * Element i is at base + i * round_up(value_size, 8), the kernel's layout.
+ * @return the base of the max_entries elements, or NULL for other types
  */
 UXDP_API void *uxdp_map__array_data(struct uxdp_map *map);
 
 /**
  * @brief Copy out the value stored under key (BPF_MAP_LOOKUP_ELEM).
- * @return 0, -ENOENT if absent, -EINVAL, -ENOTSUP for types without lookup
+ * @return 0, -ENOENT if absent, -EINVAL; for types without a syscall-side
+ *         lookup the kernel's answer: 524 (kernel ENOTSUPP: ringbuf,
+ *         perf_event_array) or -EOPNOTSUPP (xskmap)
  */
 UXDP_API int uxdp_map__lookup_elem(const struct uxdp_map *map, const void *key, void *value);
 

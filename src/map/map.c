@@ -291,7 +291,7 @@ void *uxdp_map__array_data(struct uxdp_map *map)
 
 int uxdp_map__lookup_elem(const struct uxdp_map *map, const void *key, void *value)
 {
-	if (!map || !value || (!key && map->key_size))
+	if (!map || !value || (!key && map->key_size) || (key && !map->key_size))
 		return -EINVAL;
 	if (map->map_flags & BPF_F_WRONLY)
 		return -EPERM;
@@ -303,7 +303,8 @@ int uxdp_map__lookup_elem(const struct uxdp_map *map, const void *key, void *val
 int uxdp_map__update_elem(struct uxdp_map *map, const void *key, const void *value,
 			  uint64_t flags)
 {
-	if (!map || !value || (!key && map->key_size))
+	if (!map || (!value && map->value_size) || (!key && map->key_size) ||
+	    (key && !map->key_size))
 		return -EINVAL;
 	if (map->map_flags & BPF_F_RDONLY)
 		return -EPERM;
@@ -316,7 +317,7 @@ int uxdp_map__update_elem(struct uxdp_map *map, const void *key, const void *val
 
 int uxdp_map__delete_elem(struct uxdp_map *map, const void *key)
 {
-	if (!map || (!key && map->key_size))
+	if (!map || (!key && map->key_size) || (key && !map->key_size))
 		return -EINVAL;
 	if (map->map_flags & BPF_F_RDONLY)
 		return -EPERM;

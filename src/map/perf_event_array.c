@@ -189,10 +189,16 @@ static int perf_delete(struct uxdp_map *map, const void *key)
 	return err;
 }
 
-/* No lookup from either side: the kernel has none for perf event arrays. */
+/* No lookup from either side: the kernel answers ENOTSUPP (524) to the syscall. */
+static int perf_lookup(const struct uxdp_map *map, const void *key, void *value)
+{
+	return -UXDP_ENOTSUPP;
+}
+
 const struct uxdp_map_ops uxdp_perf_event_array_map_ops = {
 	.alloc = perf_alloc,
 	.free = perf_free,
+	.lookup = perf_lookup,
 	.update = perf_update,
 	.delete = perf_delete,
 	.get_next_key = uxdp_array_get_next_key,

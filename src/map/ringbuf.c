@@ -254,8 +254,33 @@ out:
 }
 
 /* Programs only reach a ring buffer through the ringbuf helpers; the syscall
- * side has no element operations (the kernel answers ENOTSUPP). */
+ * side has no element operations: the kernel answers ENOTSUPP (524). */
+static int ringbuf_lookup(const struct uxdp_map *map, const void *key, void *value)
+{
+	return -UXDP_ENOTSUPP;
+}
+
+static int ringbuf_update(struct uxdp_map *map, const void *key, const void *value,
+			  uint64_t flags)
+{
+	return -UXDP_ENOTSUPP;
+}
+
+static int ringbuf_delete(struct uxdp_map *map, const void *key)
+{
+	return -UXDP_ENOTSUPP;
+}
+
+static int ringbuf_get_next_key(const struct uxdp_map *map, const void *key, void *next_key)
+{
+	return -UXDP_ENOTSUPP;
+}
+
 const struct uxdp_map_ops uxdp_ringbuf_map_ops = {
 	.alloc = ringbuf_alloc,
 	.free = ringbuf_free,
+	.lookup = ringbuf_lookup,
+	.update = ringbuf_update,
+	.delete = ringbuf_delete,
+	.get_next_key = ringbuf_get_next_key,
 };
