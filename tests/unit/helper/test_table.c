@@ -106,9 +106,12 @@ UXDP_TEST(helper_table_prototypes, fast)
 
 UXDP_TEST(helper_sets_by_program_type, fast)
 {
-	/* raw (conformance) programs get nothing */
+	/* raw (conformance) programs get only helper 5, which the vectors call */
 	ASSERT_NULL(uxdp_helper_proto(BPF_FUNC_map_lookup_elem, UXDP_PROG_RAW));
 	ASSERT_NULL(uxdp_helper_proto(BPF_FUNC_trace_printk, UXDP_PROG_RAW));
+	ASSERT_NULL(uxdp_helper_proto(BPF_FUNC_xdp_adjust_head, UXDP_PROG_RAW));
+	ASSERT_NOT_NULL(uxdp_helper_proto(5, UXDP_PROG_RAW));
+	ASSERT_EQ(uxdp_helper_proto(5, UXDP_PROG_RAW)->id, BPF_FUNC_ktime_get_ns);
 	/* devmap and cpumap programs get the XDP set */
 	ASSERT_NOT_NULL(uxdp_helper_proto(BPF_FUNC_xdp_adjust_head, UXDP_PROG_XDP_DEVMAP));
 	ASSERT_NOT_NULL(uxdp_helper_proto(BPF_FUNC_redirect_map, UXDP_PROG_XDP_CPUMAP));
