@@ -10,7 +10,8 @@
  * users of the trace buffer neither disturb nor see us). The process runs in
  * a fresh network namespace (only a down loopback, no routes) so helpers that
  * consult the stack (fib_lookup, check_mtu, redirect) behave the same on
- * every machine. Exit codes: 0 ok, 1 load/run failure, 2 bad usage or input,
+ * every machine. Besides the uxdp fields the JSON carries "map_info" (type and
+ * sizes per map) and "possible_cpus", which compare.py uses. Exit codes: 0 ok, 1 load/run failure, 2 bad usage or input,
  * 77 no privileges / no BPF.
  */
 #include <errno.h>
@@ -61,6 +62,9 @@ struct run {
 	json_t *events;
 	char trace_dir[128];
 	bool trace_ok;
+	int trace_fd;
+	char trace_acc[4096];
+	size_t trace_len;
 	struct ring_buffer *rbs[16];
 	int rb_cnt;
 	struct perf_buffer *pbs[16];
@@ -226,6 +230,10 @@ static void trace_setup(struct run *r)
 	snprintf(path, sizeof(path), "%s/events/bpf_trace/bpf_trace_printk/enable", r->trace_dir);
 	if (write_file(path, "1"))
 		goto fail;
+	snprintf(path, sizeof(path), "%s/trace_pipe", r->trace_dir);
+	r->trace_fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (r->trace_fd < 0)
+		goto fail;
 	r->trace_ok = true;
 	return;
 fail:
@@ -233,37 +241,44 @@ fail:
 			"events will be missing\n", r->trace_dir, strerror(errno));
 }
 
+static void trace_line(struct run *r, char *line)
+{
+	const char *tag = "bpf_trace_printk: ";
+	char *p = strstr(line, tag);
+	json_t *ev;
+
+	if (line[0] == '#' || !p)
+		return;
+	ev = json_object();
+	json_object_set_new(ev, "type", json_string("trace_printk"));
+	json_object_set_new(ev, "text", json_string(p + strlen(tag)));
+	json_array_append_new(r->events, ev);
+}
+
+/*
+ * Read what the last packet printed from our instance's trace_pipe (a
+ * consuming, non-blocking read: clearing the "trace" file instead costs an
+ * RCU grace period per packet).
+ */
 static void trace_collect(struct run *r)
 {
-	char path[256], *line = NULL;
-	size_t cap = 0;
+	char buf[8192];
 	ssize_t n;
-	FILE *f;
 
 	if (!r->trace_ok)
 		return;
-	snprintf(path, sizeof(path), "%s/trace", r->trace_dir);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		const char *tag = "bpf_trace_printk: ";
-		char *p = strstr(line, tag);
-		json_t *ev;
-
-		if (line[0] == '#' || !p)
-			continue;
-		p += strlen(tag);
-		if (n && line[n - 1] == '\n')
-			line[n - 1] = 0;
-		ev = json_object();
-		json_object_set_new(ev, "type", json_string("trace_printk"));
-		json_object_set_new(ev, "text", json_string(p));
-		json_array_append_new(r->events, ev);
+	while ((n = read(r->trace_fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (r->trace_len < sizeof(r->trace_acc) - 1)
+					r->trace_acc[r->trace_len++] = buf[i];
+				continue;
+			}
+			r->trace_acc[r->trace_len] = 0;
+			trace_line(r, r->trace_acc);
+			r->trace_len = 0;
+		}
 	}
-	free(line);
-	fclose(f);
-	write_file(path, ""); /* clear our instance for the next packet */
 }
 
 static void trace_teardown(struct run *r)
@@ -272,6 +287,8 @@ static void trace_teardown(struct run *r)
 
 	if (!r->trace_dir[0])
 		return;
+	if (r->trace_ok)
+		close(r->trace_fd);
 	snprintf(path, sizeof(path), "%s/events/bpf_trace/bpf_trace_printk/enable", r->trace_dir);
 	write_file(path, "0");
 	rmdir(r->trace_dir);
@@ -419,6 +436,28 @@ static json_t *dump_map(struct run *r, struct bpf_map *map)
 	free(next);
 	free(val);
 	return arr;
+}
+
+/* Map types and sizes: not part of the uxdp JSON; compare.py uses them to pick a comparison. */
+static json_t *map_info(struct run *r)
+{
+	json_t *info = json_object();
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, r->obj) {
+		char name[BPF_OBJ_NAME_LEN + 1];
+		const char *type = libbpf_bpf_map_type_str(bpf_map__type(map));
+		json_t *m = json_object();
+
+		if (bpf_map__fd(map) < 0 || !kernel_map_name(bpf_map__fd(map), name, sizeof(name)))
+			continue;
+		json_object_set_new(m, "type", json_string(type ? type : "unknown"));
+		json_object_set_new(m, "key_size", json_integer(bpf_map__key_size(map)));
+		json_object_set_new(m, "value_size", json_integer(bpf_map__value_size(map)));
+		json_object_set_new(m, "max_entries", json_integer(bpf_map__max_entries(map)));
+		json_object_set_new(info, name, m);
+	}
+	return info;
 }
 
 static json_t *dump_maps(struct run *r)
@@ -672,6 +711,8 @@ int main(int argc, char **argv)
 	json_object_set_new(root, "packets", packets);
 	json_object_set_new(root, "maps", dump_maps(&r));
 	json_object_set_new(root, "events", r.events);
+	json_object_set_new(root, "map_info", map_info(&r));
+	json_object_set_new(root, "possible_cpus", json_integer(r.ncpus));
 	if (r.o.json) {
 		json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');

@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# uxdp demo (`make demo`): run the DDoS filter example on the demo traffic with
+# `uxdp test-run` and print a verdict summary: counts per action and per
+# reason, blocklist hits per prefix, and the top dropped sources.
+#   usage: examples/demo.sh BUILD_DIR [--kernel] [--engine interp|jit]
+#   --kernel runs the same object in the kernel (BPF_PROG_TEST_RUN via
+#   tests/kdiff/kernel_run; needs root) instead of uxdp, for comparison.
+set -eu
+BUILD=${1:?usage: demo.sh BUILD_DIR [--kernel] [--engine interp|jit]}
+shift
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+RUNNER=uxdp
+ENGINE=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) RUNNER=kernel ;;
+	--engine) ENGINE=$2; shift ;;
+	*) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+OBJ=$BUILD/examples/ddos_filter.bpf.o
+PCAP=$BUILD/examples/demo.pcap
+SEED=$SRC/examples/ddos_blocklist.json
+ninja -C "$BUILD" examples/ddos_filter.bpf.o examples/demo.pcap >/dev/null
+
+if [ "$RUNNER" = kernel ]; then
+	ninja -C "$BUILD" tests/kdiff/kernel_run >/dev/null
+	set -- "$BUILD/tests/kdiff/kernel_run" "$OBJ"
+	WHAT="the kernel (BPF_PROG_TEST_RUN)"
+else
+	UXDP=${UXDP:-$BUILD/tools/uxdp/uxdp}
+	if [ ! -x "$UXDP" ]; then
+		echo "demo.sh: uxdp CLI not found at $UXDP (build it with: ninja -C $BUILD)" >&2
+		echo "         to see the verdicts from the kernel instead: $0 $BUILD --kernel" >&2
+		exit 1
+	fi
+	set -- "$UXDP" test-run "$OBJ"
+	[ -n "$ENGINE" ] && set -- "$@" --engine "$ENGINE"
+	WHAT="uxdp test-run${ENGINE:+ --engine $ENGINE}"
+fi
+set -- "$@" --prog ddos_filter --in "$PCAP" --maps-in "$SEED" --json
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
+"$@" >"$OUT"
+python3 - "$OUT" "$PCAP" "$WHAT" "$*" <<'PY'
+import collections, ipaddress, json, struct, sys
+
+res = json.load(open(sys.argv[1]))
+pcap, what, cmd = sys.argv[2], sys.argv[3], sys.argv[4]
+
+def sources(path):
+    """Source address of each frame (None for non-IP or truncated)."""
+    out = []
+    with open(path, "rb") as f:
+        f.read(24)
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            n = struct.unpack("<IIII", h)[2]
+            p = f.read(n)
+            proto, off = (struct.unpack("!H", p[12:14])[0] if len(p) >= 14 else 0), 14
+            while proto in (0x8100, 0x88A8) and len(p) >= off + 4:
+                proto, off = struct.unpack("!H", p[off + 2:off + 4])[0], off + 4
+            if proto == 0x0800 and len(p) >= off + 16:
+                out.append(str(ipaddress.IPv4Address(p[off + 12:off + 16])))
+            elif proto == 0x86DD and len(p) >= off + 24:
+                out.append(str(ipaddress.IPv6Address(p[off + 8:off + 24])))
+            else:
+                out.append(None)
+    return out
+
+srcs = sources(pcap)
+pk = res["packets"]
+actions = collections.Counter(p.get("action_name", "error") for p in pk)
+dropped = collections.Counter(srcs[p["index"]] or "(not IP / malformed)" for p in pk
+                              if p.get("action") == 1)
+total = collections.Counter(srcs[p["index"]] or "(not IP / malformed)" for p in pk)
+
+print("uxdp demo: DDoS filter (examples/ddos_filter.bpf.c) on %d packets, run by %s" %
+      (len(pk), what))
+print()
+print("Verdicts: " + ", ".join("%s %d" % kv for kv in sorted(actions.items())))
+reasons = ["passed", "passed (not IP)", "dropped: blocklisted", "dropped: over rate budget",
+           "dropped: malformed"]
+v = {int.from_bytes(bytes.fromhex(e["key"]), "little"):
+     sum(int.from_bytes(bytes.fromhex(x), "little") for x in e["values"])
+     for e in res["maps"].get("verdicts", [])}
+print("By reason (per-CPU verdict counters, summed):")
+for i, r in enumerate(reasons):
+    print("  %-28s %6d" % (r, v.get(i, 0)))
+print("Blocklist hits per prefix:")
+for e in res["maps"].get("blocklist", []):
+    k = bytes.fromhex(e["key"])
+    plen = int.from_bytes(k[:4], "little")
+    addr = ipaddress.ip_address(k[4:8] if plen <= 32 and not any(k[8:]) else k[4:20])
+    print("  %-28s %6d" % ("%s/%d" % (addr, plen), int.from_bytes(bytes.fromhex(e["value"]),
+                                                                  "little")))
+print("Top dropped sources:")
+for src, n in dropped.most_common(8):
+    print("  %-28s %6d of %d" % (src, n, total[src]))
+print()
+print("Reproduce: " + cmd)
+PY
