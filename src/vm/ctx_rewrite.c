@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * The xdp_md context rewrite. Programs read `struct xdp_md` with 32-bit
+ * Register data flow: the xdp_md context rewrite and the read-before-write
+ * check. Programs read `struct xdp_md` with 32-bit
  * loads; uxdp, like the kernel's verifier, turns each such load into a load
  * of the real field of struct uxdp_xdp_buff (64-bit pointers for data,
  * data_end and data_meta). To know which loads read the context, a small
@@ -9,7 +10,10 @@
  * bpf-to-bpf calls. The rewrite is one instruction for one, so no jump needs
  * fixing. A load that may see the context on one path and another pointer on
  * another, a load through a modified context pointer, and any write into the
- * context are refused, as the kernel refuses them.
+ * context are refused, as the kernel refuses them. The same pass tracks which
+ * registers may still be unwritten and refuses a read of one ("R0 !read_ok"),
+ * for every program type. (The full verifier is a later stage; these are the
+ * checks the runtime cannot do without.)
  */
 #include <errno.h>
 #include <stddef.h>
@@ -17,10 +21,12 @@
 #include <string.h>
 
 #include "vm_internal.h"
+#include "helper/helper_internal.h"
 
 #define K_CTX 1u	/* the context pointer itself */
 #define K_OTHER 2u	/* anything else that is initialised */
 #define K_MODCTX 4u	/* context pointer plus/minus something */
+#define K_UNINIT 8u	/* never written on some path */
 #define SLOTS (UXDP_STACK_SIZE / 8)
 
 struct ctx_state {
@@ -86,6 +92,8 @@ static void enter_subprog(struct ctx_pass *p, uint32_t sub, const struct ctx_sta
 	struct ctx_state st;
 
 	memset(&st, 0, sizeof(st));
+	for (int r = 0; r < 10; r++)
+		st.reg[r] = K_UNINIT;
 	for (int r = 1; r <= 5; r++)
 		st.reg[r] = caller ? caller->reg[r] : K_OTHER;
 	st.reg[10] = K_OTHER;
@@ -189,7 +197,7 @@ static void step(struct ctx_pass *p, uint32_t i)
 			}
 			st.reg[BPF_REG_0] = K_OTHER;
 			for (int r = 1; r <= 5; r++)
-				st.reg[r] = 0;
+				st.reg[r] = K_UNINIT;
 			break;
 		}
 		if (op == BPF_JA) {
@@ -238,6 +246,84 @@ static bool xdp_md_field(const struct uxdp_prog *prog, int16_t off, uint8_t *siz
 		return true;
 	}
 	return false;
+}
+
+/* Registers insn reads, as a bit mask. */
+static uint32_t regs_read(const struct uxdp_prog *prog, const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+	bool x = BPF_SRC(insn->code) == BPF_X;
+	const struct uxdp_helper_proto *proto;
+	uint32_t m = 0;
+
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		if (op != BPF_MOV)
+			m |= 1u << insn->dst_reg;
+		if (x && op != BPF_END && op != BPF_NEG)
+			m |= 1u << insn->src_reg;
+		break;
+	case BPF_LDX:
+		m |= 1u << insn->src_reg;
+		break;
+	case BPF_ST:
+		m |= 1u << insn->dst_reg;
+		break;
+	case BPF_STX:
+		m |= 1u << insn->dst_reg | 1u << insn->src_reg;
+		if (BPF_MODE(insn->code) == UXDP_OP_ATOMIC_MODE && insn->imm == BPF_CMPXCHG)
+			m |= 1u << BPF_REG_0;
+		break;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (op == BPF_EXIT)
+			return 1u << BPF_REG_0;
+		if (op == BPF_JA)
+			return 0;
+		if (op == BPF_CALL) {
+			if (x)
+				return 1u << insn->dst_reg;
+			if (insn->src_reg == BPF_PSEUDO_CALL)
+				return 0; /* the callee's own reads are checked there */
+			if (insn->imm == BPF_FUNC_tail_call)
+				return 0xe; /* r1-r3 */
+			proto = uxdp_helper_proto(insn->imm, prog->type);
+			for (int a = 0; proto && a < 5; a++)
+				if (proto->args[a] != UXDP_ARG_NONE)
+					m |= 1u << (a + 1);
+			return m;
+		}
+		m |= 1u << insn->dst_reg;
+		if (x)
+			m |= 1u << insn->src_reg;
+		break;
+	}
+	return m;
+}
+
+static int check_reads(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t log_size)
+{
+	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
+		const struct bpf_insn *insn = &prog->insns[i];
+		uint32_t m;
+
+		if (!p->seen[i])
+			continue;
+		m = regs_read(prog, insn);
+		for (int r = 0; r < 11; r++) {
+			if (!(m & (1u << r)) || !(p->in[i].reg[r] & K_UNINIT))
+				continue;
+			uxdp_log(log, log_size,
+				 "insn %u: R%d !read_ok: r%d is read before it is written (on at "
+				 "least one path)\n",
+				 i, r, r);
+			return -EACCES;
+		}
+		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW))
+			i++;
+	}
+	return 0;
 }
 
 static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t log_size)
@@ -294,7 +380,7 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 	return 0;
 }
 
-int uxdp_ctx_rewrite(struct uxdp_prog *prog, char *log, size_t log_size)
+int uxdp_prog_dataflow(struct uxdp_prog *prog, char *log, size_t log_size)
 {
 	struct ctx_pass p = { .prog = prog };
 	struct ctx_state main_entry;
@@ -310,7 +396,14 @@ int uxdp_ctx_rewrite(struct uxdp_prog *prog, char *log, size_t log_size)
 		goto out;
 
 	memset(&main_entry, 0, sizeof(main_entry));
-	main_entry.reg[BPF_REG_1] = K_CTX;
+	for (int r = 0; r < 10; r++)
+		main_entry.reg[r] = K_UNINIT;
+	if (prog->type == UXDP_PROG_RAW) {
+		main_entry.reg[BPF_REG_1] = K_OTHER; /* memory and its length */
+		main_entry.reg[BPF_REG_2] = K_OTHER;
+	} else {
+		main_entry.reg[BPF_REG_1] = K_CTX;
+	}
 	main_entry.reg[BPF_REG_10] = K_OTHER;
 	p.entry[0] = main_entry;
 	p.entry_seen[0] = 1;
@@ -343,7 +436,9 @@ int uxdp_ctx_rewrite(struct uxdp_prog *prog, char *log, size_t log_size)
 			}
 		}
 	}
-	err = rewrite(prog, &p, log, log_size);
+	err = check_reads(prog, &p, log, log_size);
+	if (!err && prog->type != UXDP_PROG_RAW)
+		err = rewrite(prog, &p, log, log_size);
 out:
 	free(p.in);
 	free(p.seen);

@@ -905,10 +905,20 @@ CALL_HELPER:
 	r[0] = ip->aux.fn(r[1], r[2], r[3], r[4], r[5], ex);
 	NEXT;
 
-CALLX:
-	/* Raw programs only (see prog.c): there are no helpers to reach. */
-	r[0] = 0;
+CALLX : {
+	/* Raw programs only (see prog.c): the helper whose ID is in the register. */
+	const struct uxdp_helper_proto *proto =
+		DST <= INT32_MAX ? uxdp_helper_proto((int32_t)DST, prog->type) : NULL;
+
+	if (!proto || !proto->fn) {
+		ex->runtime_errors++;
+		ex->depth = base_depth;
+		ex->cur_prog = saved_prog;
+		return 0;
+	}
+	r[0] = proto->fn(r[1], r[2], r[3], r[4], r[5], ex);
 	NEXT;
+}
 
 CALL_LOCAL:
 	if (depth + 1 >= UXDP_MAX_CALL_DEPTH) {

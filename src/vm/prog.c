@@ -610,11 +610,9 @@ struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
 		}
 	}
 
-	if (prog->type != UXDP_PROG_RAW) {
-		err = uxdp_ctx_rewrite(prog, log, log_size);
-		if (err)
-			goto err_free;
-	}
+	err = uxdp_prog_dataflow(prog, log, log_size);
+	if (err)
+		goto err_free;
 
 	prog->engine = opts->engine;
 	if (prog->engine == UXDP_ENGINE_JIT) {

@@ -79,6 +79,8 @@ struct uxdp_exec {
 	uxdp_event_fn on_event;
 	void *event_cookie;
 	uint64_t events_dropped;
+	/* Runs ended early: callx to a helper that does not exist (raw programs). */
+	uint64_t runtime_errors;
 
 	const struct uxdp_route *routes;
 	size_t route_cnt;
@@ -96,8 +98,11 @@ struct uxdp_exec {
 /* Append to a load log (kernel-verifier style) and to the print hook at WARN. */
 void uxdp_log(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Rewrite xdp_md context loads (ctx_rewrite.c). Returns 0 or -EINVAL with a log line. */
-int uxdp_ctx_rewrite(struct uxdp_prog *prog, char *log, size_t log_size);
+/*
+ * Register data flow (ctx_rewrite.c): refuse reads of unwritten registers and,
+ * for XDP programs, rewrite xdp_md context loads. 0 or -errno with a log line.
+ */
+int uxdp_prog_dataflow(struct uxdp_prog *prog, char *log, size_t log_size);
 
 /* --- interpreter (interp.c) --- */
 int uxdp_interp_prepare(struct uxdp_prog *prog, char *log, size_t log_size);
