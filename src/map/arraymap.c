@@ -23,6 +23,7 @@ struct uxdp_array {
 	struct uxdp_map map;
 	uint32_t elem_size;  /* round_up(value_size, 8) */
 	uint64_t cpu_stride; /* bytes of one CPU's region (per-CPU arrays) */
+	uint64_t bytes;
 	uint8_t *data;
 };
 
@@ -73,12 +74,13 @@ static struct uxdp_map *array_alloc(const struct uxdp_map *attr,
 	a->cpu_stride = (uint64_t)a->elem_size * attr->max_entries;
 	bytes = a->cpu_stride * attr->ncpus;
 	/* Page alignment keeps BPF_F_MMAPABLE users and cache lines happy. */
-	if (bytes > (1ull << 40) || posix_memalign((void **)&a->data, 4096, bytes ? bytes : 8)) {
+	a->bytes = bytes;
+	a->data = bytes > (1ull << 40) ? NULL : uxdp_map_area_alloc(bytes);
+	if (!a->data) {
 		free(a);
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(a->data, 0, bytes);
 	return &a->map;
 }
 
@@ -86,7 +88,7 @@ static void array_free(struct uxdp_map *map)
 {
 	struct uxdp_array *a = to_array(map);
 
-	free(a->data);
+	uxdp_map_area_free(a->data, a->bytes);
 	free(a);
 }
 

@@ -178,9 +178,9 @@ static struct uxdp_map *htab_create(const struct uxdp_map *attr)
 	else if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != sizeof(h->seed))
 		h->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)h;
 
-	h->buckets = malloc((size_t)h->n_buckets * sizeof(*h->buckets));
-	/* calloc: pages of elements not yet handed out stay untouched. */
-	h->elems = calloc(h->capacity, h->elem_size);
+	h->buckets = uxdp_map_area_alloc((size_t)h->n_buckets * sizeof(*h->buckets));
+	/* Fresh anonymous memory: pages of elements not yet handed out stay untouched. */
+	h->elems = uxdp_map_area_alloc((size_t)h->capacity * h->elem_size);
 	if (!h->buckets || !h->elems)
 		goto err_free;
 	for (uint32_t i = 0; i < h->n_buckets; i++)
@@ -189,8 +189,8 @@ static struct uxdp_map *htab_create(const struct uxdp_map *attr)
 	return &h->map;
 
 err_free:
-	free(h->buckets);
-	free(h->elems);
+	uxdp_map_area_free(h->buckets, (size_t)h->n_buckets * sizeof(*h->buckets));
+	uxdp_map_area_free(h->elems, (size_t)h->capacity * h->elem_size);
 err_nomem:
 	free(h);
 	errno = ENOMEM;
@@ -214,8 +214,8 @@ static void htab_free(struct uxdp_map *map)
 	struct uxdp_htab *h = to_htab(map);
 
 	pthread_mutex_destroy(&h->lock);
-	free(h->buckets);
-	free(h->elems);
+	uxdp_map_area_free(h->buckets, (size_t)h->n_buckets * sizeof(*h->buckets));
+	uxdp_map_area_free(h->elems, (size_t)h->capacity * h->elem_size);
 	free(h);
 }
 

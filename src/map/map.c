@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "map/map_internal.h"
 #include "vm/vm_internal.h"
@@ -364,4 +365,27 @@ void uxdp_retired_free(struct uxdp_retired *r)
 	free(r->v);
 	r->v = NULL;
 	r->n = r->cap = 0;
+}
+
+/* --- large zeroed areas ------------------------------------------------------------------- */
+
+void *uxdp_map_area_alloc(size_t size)
+{
+	void *p;
+
+	if (!size)
+		size = 1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Big tables are walked at random by lookups: fewer TLB misses with huge pages. */
+	if (size >= (2u << 20))
+		madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+void uxdp_map_area_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size ? size : 1);
 }

@@ -94,6 +94,10 @@ void uxdp_map_copy_value_out(const struct uxdp_map *map, void *dst, const void *
 /* Store value under BPF_F_LOCK: copy with the value's spin lock held. */
 void uxdp_map_copy_value_locked(const struct uxdp_map *map, void *dst, const void *src);
 
+/* Zeroed, page-aligned memory for a map's tables (huge pages when large). */
+void *uxdp_map_area_alloc(size_t size);
+void uxdp_map_area_free(void *p, size_t size);
+
 /* Most per-CPU slots a map may have. */
 #define UXDP_MAP_MAX_CPUS 1024
 /* Largest cpumap max_entries (the kernel's NR_CPUS of common configs). */
