@@ -8,7 +8,8 @@
  * and perf buffers are drained after each packet, and bpf_trace_printk lines
  * are collected from a private tracefs instance filtered on our PID (so other
  * users of the trace buffer neither disturb nor see us). The process runs in
- * a fresh network namespace (only a down loopback, no routes) so helpers that
+ * a fresh network namespace (only a down loopback, no routes, forwarding
+ * enabled) so helpers that
  * consult the stack (fib_lookup, check_mtu, redirect) behave the same on
  * every machine. Besides the uxdp fields the JSON carries "map_info" (type and
  * sizes per map) and "possible_cpus", which compare.py uses. Exit codes: 0 ok, 1 load/run failure, 2 bad usage or input,
@@ -644,9 +645,20 @@ int main(int argc, char **argv)
 	CPU_SET(0, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		die(1, "cannot pin to CPU 0: %s", strerror(errno));
-	if (r.o.netns && unshare(CLONE_NEWNET))
+	if (r.o.netns && unshare(CLONE_NEWNET)) {
 		fprintf(stderr, "kernel_run: unshare(CLONE_NEWNET) failed (%s): running in the "
 				"current network namespace\n", strerror(errno));
+	} else if (r.o.netns) {
+		/*
+		 * uxdp models a router: bpf_fib_lookup consults its route table. A
+		 * new namespace starts with forwarding off, which makes the kernel
+		 * answer BPF_FIB_LKUP_RET_FWD_DISABLED before looking at routes.
+		 */
+		if (write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
+		    write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1"))
+			fprintf(stderr, "kernel_run: cannot enable forwarding in the test "
+					"namespace: fib_lookup results will differ\n");
+	}
 	r.ncpus = libbpf_num_possible_cpus();
 	if (r.ncpus <= 0)
 		die(1, "cannot count possible CPUs");
