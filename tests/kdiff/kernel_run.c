@@ -55,6 +55,13 @@ struct opts {
 	bool verbose;
 };
 
+struct run;
+
+struct buf_ctx {
+	struct run *r;
+	char *map;
+};
+
 struct run {
 	struct opts o;
 	struct bpf_object *obj;
@@ -70,6 +77,8 @@ struct run {
 	int rb_cnt;
 	struct perf_buffer *pbs[16];
 	int pb_cnt;
+	struct buf_ctx *bcs[32];
+	int bc_cnt;
 };
 
 static bool verbose;
@@ -297,11 +306,6 @@ static void trace_teardown(struct run *r)
 
 /* ---- ring buffers and perf buffers ---- */
 
-struct buf_ctx {
-	struct run *r;
-	const char *map;
-};
-
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	struct buf_ctx *bc = ctx;
@@ -355,10 +359,11 @@ static void buffers_setup(struct run *r)
 		if (t != BPF_MAP_TYPE_RINGBUF && t != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 			continue;
 		bc = calloc(1, sizeof(*bc));
-		if (!bc || !kernel_map_name(bpf_map__fd(map), name, sizeof(name)))
+		if (!bc || r->bc_cnt == 32 || !kernel_map_name(bpf_map__fd(map), name, sizeof(name)))
 			die(1, "cannot inspect map %s", bpf_map__name(map));
 		bc->r = r;
 		bc->map = strdup(name);
+		r->bcs[r->bc_cnt++] = bc;
 		if (t == BPF_MAP_TYPE_RINGBUF) {
 			if (r->rb_cnt == 16)
 				die(1, "too many ring buffers");
@@ -668,6 +673,7 @@ int main(int argc, char **argv)
 		die(2, "cannot open %s: %s", r.o.object, strerror(errno));
 	err = bpf_object__load(r.obj);
 	if (err) {
+		bpf_object__close(r.obj);
 		if (err == -EPERM || err == -ENOSYS)
 			die(EXIT_SKIP, "BPF not available (%s)", strerror(-err));
 		die(1, "cannot load %s: %s", r.o.object, strerror(-err));
@@ -740,6 +746,10 @@ int main(int argc, char **argv)
 		ring_buffer__free(r.rbs[i]);
 	for (int i = 0; i < r.pb_cnt; i++)
 		perf_buffer__free(r.pbs[i]);
+	for (int i = 0; i < r.bc_cnt; i++) {
+		free(r.bcs[i]->map);
+		free(r.bcs[i]);
+	}
 	bpf_object__close(r.obj);
 	free(out);
 	return 0;
