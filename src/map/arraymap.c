@@ -171,7 +171,8 @@ static int array_lookup(const struct uxdp_map *map, const void *key, void *value
 		uint8_t *out = value;
 
 		for (uint32_t c = 0; c < map->ncpus; c++) {
-			const uint8_t *src = a->data + c * a->cpu_stride + (uint64_t)idx * a->elem_size;
+			const uint8_t *src =
+				a->data + c * a->cpu_stride + (uint64_t)idx * a->elem_size;
 
 			/* The whole stride: the padding of a slot is kept zero. */
 			memcpy(out, src, a->elem_size);

@@ -91,8 +91,8 @@ struct uxdp_cpumap_entry *uxdp_cpumap_entry(struct uxdp_map *map, uint32_t key)
 
 static int cpu_map_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
-	struct uxdp_cpumap_entry *e = uxdp_cpumap_entry((struct uxdp_map *)map,
-							*(const uint32_t *)key);
+	struct uxdp_cpumap_entry *e =
+		uxdp_cpumap_entry((struct uxdp_map *)map, *(const uint32_t *)key);
 
 	if (!e)
 		return -ENOENT;
@@ -103,7 +103,7 @@ static int cpu_map_lookup(const struct uxdp_map *map, const void *key, void *val
 static int cpu_map_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_cpumap *c = to_cmap(map);
-	struct bpf_cpumap_val val = { 0 };
+	struct bpf_cpumap_val val = {0};
 	uint32_t cpu = *(const uint32_t *)key;
 	struct uxdp_cpumap_entry *e = NULL, *old;
 	struct uxdp_prog *prog = NULL;

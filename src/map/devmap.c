@@ -89,7 +89,8 @@ static void dev_map_clear_refs(struct uxdp_map *map)
 		struct uxdp_devmap_entry *e = atomic_exchange(&d->slots[i], NULL);
 
 		while (e) {
-			struct uxdp_devmap_entry *next = d->n_buckets ? atomic_load(&e->next) : NULL;
+			struct uxdp_devmap_entry *next =
+				d->n_buckets ? atomic_load(&e->next) : NULL;
 
 			entry_release(d, e);
 			e = next;
@@ -164,7 +165,7 @@ static int dev_map_lookup(const struct uxdp_map *map, const void *key, void *val
 static int dev_map_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_devmap *d = to_dtab(map);
-	struct bpf_devmap_val val = { 0 };
+	struct bpf_devmap_val val = {0};
 	uint32_t i = *(const uint32_t *)key;
 	struct uxdp_devmap_entry *e = NULL, *old;
 	long err = 0;
@@ -234,8 +235,8 @@ static void *dev_hash_prog_lookup(struct uxdp_map *map, const void *key, uint32_
 
 static int dev_hash_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
-	struct uxdp_devmap_entry *e = dev_hash_entry((struct uxdp_map *)map,
-						     *(const uint32_t *)key);
+	struct uxdp_devmap_entry *e =
+		dev_hash_entry((struct uxdp_map *)map, *(const uint32_t *)key);
 
 	if (!e)
 		return -ENOENT;
@@ -257,11 +258,10 @@ static void dev_hash_unlink(struct uxdp_devmap *d, struct uxdp_devmap_entry *e)
 	}
 }
 
-static int dev_hash_update(struct uxdp_map *map, const void *key, const void *value,
-			   uint64_t flags)
+static int dev_hash_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_devmap *d = to_dtab(map);
-	struct bpf_devmap_val val = { 0 };
+	struct bpf_devmap_val val = {0};
 	uint32_t idx = *(const uint32_t *)key;
 	struct uxdp_devmap_entry *e, *old;
 	_Atomic(struct uxdp_devmap_entry *) *head;

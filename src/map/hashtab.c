@@ -30,16 +30,16 @@
 	(BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | \
 	 BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG | BPF_F_ZERO_SEED)
 #define PCPU_MIN_UNIT_SIZE (32u << 10)
-#define KMALLOC_MAX_SIZE (1u << 22) /* 4 MiB: x86-64 with 4 KiB pages */
+#define KMALLOC_MAX_SIZE   (1u << 22) /* 4 MiB: x86-64 with 4 KiB pages */
 
 struct htab_elem {
-	_Atomic uintptr_t next;	     /* bucket chain: element pointer, or (bucket << 1) | 1 */
-	struct htab_elem *lru_prev;  /* recency list (LRU) */
-	struct htab_elem *lru_next;  /* recency list (LRU), free list */
+	_Atomic uintptr_t next;	    /* bucket chain: element pointer, or (bucket << 1) | 1 */
+	struct htab_elem *lru_prev; /* recency list (LRU) */
+	struct htab_elem *lru_next; /* recency list (LRU), free list */
 	uint32_t hash;
-	_Atomic uint8_t ref;	     /* LRU reference bit */
+	_Atomic uint8_t ref; /* LRU reference bit */
 	uint8_t pad[3];
-	_Alignas(8) uint8_t key[];   /* round_up(key_size, 8), then the value(s) */
+	_Alignas(8) uint8_t key[]; /* round_up(key_size, 8), then the value(s) */
 };
 
 struct uxdp_htab {
@@ -48,14 +48,14 @@ struct uxdp_htab {
 	_Atomic uintptr_t *buckets;
 	uint32_t n_buckets;
 	uint32_t seed;
-	uint32_t key_round;  /* round_up(key_size, 8) */
-	uint32_t vsize;	     /* bytes of one value slot */
+	uint32_t key_round; /* round_up(key_size, 8) */
+	uint32_t vsize;	    /* bytes of one value slot */
 	uint32_t elem_size;
 	bool percpu, lru, of_maps;
 	uint8_t *elems;
-	uint32_t capacity;   /* max_entries + 1 */
-	uint32_t fresh;	     /* elements never handed out start here */
-	uint32_t count;	     /* elements linked in */
+	uint32_t capacity; /* max_entries + 1 */
+	uint32_t fresh;	   /* elements never handed out start here */
+	uint32_t count;	   /* elements linked in */
 	struct htab_elem *free_list;
 	struct htab_elem lru_head; /* circular list sentinel: next = most recent */
 };
@@ -122,8 +122,8 @@ static int htab_alloc_check(const struct uxdp_map *attr)
 {
 	bool percpu = attr->type == BPF_MAP_TYPE_PERCPU_HASH ||
 		      attr->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-	bool lru = attr->type == BPF_MAP_TYPE_LRU_HASH ||
-		   attr->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	bool lru =
+		attr->type == BPF_MAP_TYPE_LRU_HASH || attr->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 	uint32_t f = attr->map_flags;
 
 	if (f & ~HTAB_CREATE_FLAG_MASK)
@@ -272,8 +272,8 @@ static void bucket_unlink(struct uxdp_htab *h, struct htab_elem *e)
 
 	while (!((p = atomic_load_explicit(link, memory_order_relaxed)) & 1)) {
 		if (p == (uintptr_t)e) {
-			atomic_store_explicit(link, atomic_load_explicit(&e->next,
-									 memory_order_relaxed),
+			atomic_store_explicit(link,
+					      atomic_load_explicit(&e->next, memory_order_relaxed),
 					      memory_order_release);
 			return;
 		}

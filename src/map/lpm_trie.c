@@ -21,13 +21,13 @@
 #include "map/map_internal.h"
 
 #define LPM_DATA_SIZE_MAX 256
-#define LPM_KEY_SIZE_MIN (4 + 1)
-#define LPM_KEY_SIZE_MAX (4 + LPM_DATA_SIZE_MAX)
-#define LPM_VAL_SIZE_MAX ((1u << 22) - LPM_DATA_SIZE_MAX - 40)
+#define LPM_KEY_SIZE_MIN  (4 + 1)
+#define LPM_KEY_SIZE_MAX  (4 + LPM_DATA_SIZE_MAX)
+#define LPM_VAL_SIZE_MAX  ((1u << 22) - LPM_DATA_SIZE_MAX - 40)
 #define LPM_CREATE_FLAG_MASK                                                                       \
 	(BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG |   \
 	 BPF_F_WRONLY_PROG)
-#define LPM_NODE_IM 1u
+#define LPM_NODE_IM	1u
 #define LPM_CHUNK_NODES 64
 
 struct lpm_node {
@@ -116,7 +116,8 @@ static struct lpm_node *node_alloc(struct uxdp_lpm_trie *t)
 	if (n) {
 		t->free_list = n->free_next;
 	} else {
-		struct lpm_chunk *c = calloc(1, sizeof(*c) + (size_t)LPM_CHUNK_NODES * t->node_size);
+		struct lpm_chunk *c =
+			calloc(1, sizeof(*c) + (size_t)LPM_CHUNK_NODES * t->node_size);
 
 		if (!c)
 			return NULL;
@@ -167,7 +168,8 @@ static struct uxdp_map *trie_alloc(const struct uxdp_map *attr,
 	t->data_size = attr->key_size - 4;
 	t->max_prefixlen = t->data_size * 8;
 	t->value_off = uxdp_percpu_stride(t->data_size);
-	t->node_size = sizeof(struct lpm_node) + t->value_off + uxdp_percpu_stride(attr->value_size);
+	t->node_size =
+		sizeof(struct lpm_node) + t->value_off + uxdp_percpu_stride(attr->value_size);
 	pthread_mutex_init(&t->lock, NULL);
 	return &t->map;
 }
@@ -234,8 +236,7 @@ static long trie_check_add(struct uxdp_lpm_trie *t, uint64_t flags)
 	return 0;
 }
 
-static long trie_update_elem(struct uxdp_map *map, const void *k, const void *value,
-			     uint64_t flags)
+static long trie_update_elem(struct uxdp_map *map, const void *k, const void *value, uint64_t flags)
 {
 	struct uxdp_lpm_trie *t = to_trie(map);
 	const struct lpm_key *key = k;

@@ -64,7 +64,7 @@ struct uxdp_map *uxdp_map__create(enum bpf_map_type type, const char *name, uint
 				  uint32_t value_size, uint32_t max_entries,
 				  const struct uxdp_map_create_opts *opts)
 {
-	struct uxdp_map_create_opts o = { .sz = sizeof(o) };
+	struct uxdp_map_create_opts o = {.sz = sizeof(o)};
 	const struct uxdp_map_ops *ops;
 	struct uxdp_map attr, *map;
 	uint32_t f;
@@ -99,7 +99,8 @@ struct uxdp_map *uxdp_map__create(enum bpf_map_type type, const char *name, uint
 
 	f = o.map_flags;
 	/* bpf_map_flags_access_ok() and bpf_get_file_flag() of the kernel. */
-	if ((f & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) == (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG) ||
+	if ((f & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) ==
+		    (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG) ||
 	    (f & (BPF_F_RDONLY | BPF_F_WRONLY)) == (BPF_F_RDONLY | BPF_F_WRONLY)) {
 		errno = EINVAL;
 		return NULL;
@@ -116,8 +117,8 @@ struct uxdp_map *uxdp_map__create(enum bpf_map_type type, const char *name, uint
 	if (type_is_percpu(type)) {
 		attr.ncpus = o.ncpus ? o.ncpus : 1;
 		if (attr.ncpus > UXDP_MAP_MAX_CPUS) {
-			uxdp_pr(UXDP_WARN, "map '%s': %u CPU slots, at most %u\n",
-				name ? name : "", attr.ncpus, UXDP_MAP_MAX_CPUS);
+			uxdp_pr(UXDP_WARN, "map '%s': %u CPU slots, at most %u\n", name ? name : "",
+				attr.ncpus, UXDP_MAP_MAX_CPUS);
 			errno = EINVAL;
 			return NULL;
 		}
@@ -141,7 +142,8 @@ struct uxdp_map *uxdp_map__create(enum bpf_map_type type, const char *name, uint
 			return NULL;
 		}
 		/* One level only, as the kernel. */
-		if (in->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || in->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		if (in->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+		    in->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
 			errno = EINVAL;
 			return NULL;
 		}
@@ -301,8 +303,7 @@ int uxdp_map__lookup_elem(const struct uxdp_map *map, const void *key, void *val
 	return map->ops->lookup(map, key, value);
 }
 
-int uxdp_map__update_elem(struct uxdp_map *map, const void *key, const void *value,
-			  uint64_t flags)
+int uxdp_map__update_elem(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	if (!map || (!value && map->value_size) || (!key && map->key_size) ||
 	    (key && !map->key_size))
@@ -324,7 +325,7 @@ int uxdp_map__delete_elem(struct uxdp_map *map, const void *key)
 		return -EPERM;
 	if (!map->ops->delete)
 		return -ENOTSUP;
-	return map->ops->delete(map, key);
+	return map->ops->delete (map, key);
 }
 
 int uxdp_map__get_next_key(const struct uxdp_map *map, const void *key, void *next_key)

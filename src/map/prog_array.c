@@ -57,8 +57,8 @@ struct uxdp_prog *uxdp_prog_array_get(struct uxdp_map *map, uint32_t index)
 
 static int prog_array_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
-	struct uxdp_prog *prog = uxdp_prog_array_get((struct uxdp_map *)map,
-						     *(const uint32_t *)key);
+	struct uxdp_prog *prog =
+		uxdp_prog_array_get((struct uxdp_map *)map, *(const uint32_t *)key);
 
 	if (!prog)
 		return -ENOENT;
@@ -98,7 +98,8 @@ static int prog_array_update(struct uxdp_map *map, const void *key, const void *
 		return -EBADF;
 	err = uxdp_map_prog_compatible(map, prog);
 	if (err) {
-		uxdp_pr(UXDP_WARN, "prog_array '%s': program '%s' has another type than the map's\n",
+		uxdp_pr(UXDP_WARN,
+			"prog_array '%s': program '%s' has another type than the map's\n",
 			map->name, uxdp_prog__name(prog));
 		return err;
 	}

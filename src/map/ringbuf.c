@@ -24,9 +24,9 @@
 #include "map/map_internal.h"
 
 #define RINGBUF_MAX_RECORD_SZ (UINT32_MAX / 4)
-#define RINGBUF_BUSY BPF_RINGBUF_BUSY_BIT
-#define RINGBUF_DISCARD BPF_RINGBUF_DISCARD_BIT
-#define RINGBUF_HDR_SZ BPF_RINGBUF_HDR_SZ
+#define RINGBUF_BUSY	      BPF_RINGBUF_BUSY_BIT
+#define RINGBUF_DISCARD	      BPF_RINGBUF_DISCARD_BIT
+#define RINGBUF_HDR_SZ	      BPF_RINGBUF_HDR_SZ
 
 struct rb_hdr {
 	_Atomic uint32_t len;
@@ -57,8 +57,8 @@ static struct uxdp_map *ringbuf_alloc(const struct uxdp_map *attr,
 	uint8_t *base, *p;
 	int fd;
 
-	if ((attr->map_flags & ~BPF_F_NUMA_NODE) || attr->key_size || attr->value_size ||
-	    !size || (size & (size - 1)) || (size & (page - 1))) {
+	if ((attr->map_flags & ~BPF_F_NUMA_NODE) || attr->key_size || attr->value_size || !size ||
+	    (size & (size - 1)) || (size & (page - 1))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -260,8 +260,7 @@ static int ringbuf_lookup(const struct uxdp_map *map, const void *key, void *val
 	return -UXDP_ENOTSUPP;
 }
 
-static int ringbuf_update(struct uxdp_map *map, const void *key, const void *value,
-			  uint64_t flags)
+static int ringbuf_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return -UXDP_ENOTSUPP;
 }

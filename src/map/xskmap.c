@@ -73,8 +73,7 @@ static int xsk_map_lookup(const struct uxdp_map *map, const void *key, void *val
 	return -EOPNOTSUPP;
 }
 
-static int xsk_map_update(struct uxdp_map *map, const void *key, const void *value,
-			  uint64_t flags)
+static int xsk_map_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_xskmap *x = to_xmap(map);
 	uint32_t i = *(const uint32_t *)key;

@@ -16,7 +16,7 @@
 static inline struct uxdp_map *mt_create(enum bpf_map_type type, uint32_t ks, uint32_t vs,
 					 uint32_t max, uint32_t flags)
 {
-	struct uxdp_map_create_opts o = { .sz = sizeof(o), .map_flags = flags };
+	struct uxdp_map_create_opts o = {.sz = sizeof(o), .map_flags = flags};
 
 	return uxdp_map__create(type, "test", ks, vs, max, &o);
 }
@@ -24,7 +24,7 @@ static inline struct uxdp_map *mt_create(enum bpf_map_type type, uint32_t ks, ui
 static inline struct uxdp_map *mt_create_percpu(enum bpf_map_type type, uint32_t ks, uint32_t vs,
 						uint32_t max, uint32_t flags, uint32_t ncpus)
 {
-	struct uxdp_map_create_opts o = { .sz = sizeof(o), .map_flags = flags, .ncpus = ncpus };
+	struct uxdp_map_create_opts o = {.sz = sizeof(o), .map_flags = flags, .ncpus = ncpus};
 
 	return uxdp_map__create(type, "test", ks, vs, max, &o);
 }
@@ -62,11 +62,14 @@ static inline long mt_pdelete(struct uxdp_map *m, const void *key, uint32_t cpu)
 static inline struct uxdp_prog *mt_prog(enum uxdp_prog_type type)
 {
 	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
-	struct uxdp_prog_load_opts o = { .sz = sizeof(o), .type = type, .name = "t",
-					 .license = "GPL", .engine = UXDP_ENGINE_INTERP };
+	struct uxdp_prog_load_opts o = {.sz = sizeof(o),
+					.type = type,
+					.name = "t",
+					.license = "GPL",
+					.engine = UXDP_ENGINE_INTERP};
 
 	return uxdp_prog__load(insns, 2, &o);
 }

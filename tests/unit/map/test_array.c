@@ -17,8 +17,8 @@ UXDP_TEST(map_create_unsupported_type, fast)
 
 UXDP_TEST(map_name_and_accessors, fast)
 {
-	struct uxdp_map *m = uxdp_map__create(BPF_MAP_TYPE_ARRAY, "a_very_long_map_name_here", 4,
-					      12, 7, NULL);
+	struct uxdp_map *m =
+		uxdp_map__create(BPF_MAP_TYPE_ARRAY, "a_very_long_map_name_here", 4, 12, 7, NULL);
 
 	ASSERT_NOT_NULL(m);
 	ASSERT_EQ(strlen(uxdp_map__name(m)), 15);
@@ -74,8 +74,7 @@ UXDP_TEST(map_access_flags, fast)
 	uxdp_map__put(ro);
 	uxdp_map__put(wo);
 	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_ARRAY, 4, 4, 2, BPF_F_RDONLY | BPF_F_WRONLY), EINVAL);
-	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_ARRAY, 4, 4, 2,
-				BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG),
+	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_ARRAY, 4, 4, 2, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG),
 		  EINVAL);
 	return UXDP_TEST_PASS;
 }
@@ -192,7 +191,7 @@ UXDP_TEST(array_prog_ops, fast)
 UXDP_TEST(array_layout_and_padding, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_ARRAY, 4, 5, 4, BPF_F_MMAPABLE);
-	uint8_t val[5] = { 1, 2, 3, 4, 5 }, *base;
+	uint8_t val[5] = {1, 2, 3, 4, 5}, *base;
 	uint32_t k = 1;
 	struct uxdp_map *h = mt_create(BPF_MAP_TYPE_HASH, 4, 4, 4, 0);
 
@@ -217,7 +216,7 @@ UXDP_TEST(array_layout_and_padding, fast)
 UXDP_TEST(array_spin_lock_word_preserved, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_ARRAY, 4, 12, 2, 0);
-	uint32_t k = 0, in[3] = { 0xdead, 0xffffffff, 0xbeef }, out[3], *slot;
+	uint32_t k = 0, in[3] = {0xdead, 0xffffffff, 0xbeef}, out[3], *slot;
 
 	ASSERT_NOT_NULL(m);
 	m->spin_lock_off = 4; /* what the loader sets from BTF */
@@ -231,7 +230,7 @@ UXDP_TEST(array_spin_lock_word_preserved, fast)
 	ASSERT_OK(uxdp_map__update_elem(m, &k, in, BPF_F_LOCK));
 	ASSERT_EQ(slot[0], 1);
 	ASSERT_EQ(slot[1], 0); /* released again */
-	slot[1] = 1; /* pretend a program holds the lock: lookup still reads it as 0 */
+	slot[1] = 1;	       /* pretend a program holds the lock: lookup still reads it as 0 */
 	ASSERT_OK(uxdp_map__lookup_elem(m, &k, out));
 	ASSERT_EQ(out[0], 1);
 	ASSERT_EQ(out[1], 0);

@@ -71,7 +71,7 @@ UXDP_TEST(devmap_val_with_prog, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_DEVMAP, 4, 8, 4, 0);
 	struct uxdp_prog *dp = mt_prog(UXDP_PROG_XDP_DEVMAP), *xp = mt_prog(UXDP_PROG_XDP);
-	struct bpf_devmap_val val = { 0 }, out;
+	struct bpf_devmap_val val = {0}, out;
 	struct uxdp_devmap_entry *e;
 	uint32_t k = 2;
 
@@ -160,7 +160,7 @@ UXDP_TEST(cpumap_basic, fast)
 {
 	struct uxdp_map *m;
 	struct uxdp_prog *cp = mt_prog(UXDP_PROG_XDP_CPUMAP);
-	struct bpf_cpumap_val val = { 0 }, out;
+	struct bpf_cpumap_val val = {0}, out;
 	struct uxdp_cpumap_entry *e;
 	uint32_t k = 1;
 

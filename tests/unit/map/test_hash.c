@@ -99,7 +99,7 @@ static int count_keys(struct uxdp_map *m, uint32_t *seen, uint32_t nseen)
 UXDP_TEST(hash_get_next_key_complete, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_HASH, 4, 4, 300, 0);
-	uint32_t seen[300] = { 0 }, k, next, first;
+	uint32_t seen[300] = {0}, k, next, first;
 
 	ASSERT_NOT_NULL(m);
 	ASSERT_EQ(uxdp_map__get_next_key(m, NULL, &next), -ENOENT);
@@ -153,7 +153,7 @@ UXDP_TEST(hash_zero_seed_same_order, fast)
 
 UXDP_TEST(hash_odd_key_sizes, fast)
 {
-	static const uint32_t sizes[] = { 1, 3, 7, 13, 64, 255 };
+	static const uint32_t sizes[] = {1, 3, 7, 13, 64, 255};
 
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		uint32_t ks = sizes[s], n = ks == 1 ? 200 : 500;
@@ -189,7 +189,7 @@ UXDP_TEST(hash_odd_key_sizes, fast)
 UXDP_TEST(hash_prog_ops, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_HASH, 8, 16, 4, 0);
-	uint64_t k = 0x123456789ull, v[2] = { 1, 2 }, out[2];
+	uint64_t k = 0x123456789ull, v[2] = {1, 2}, out[2];
 	uint64_t *p;
 
 	ASSERT_NOT_NULL(m);
@@ -214,7 +214,7 @@ UXDP_TEST(hash_prog_ops, fast)
 UXDP_TEST(hash_value_zero_padded, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_HASH, 4, 5, 4, 0);
-	uint8_t v[5] = { 9, 9, 9, 9, 9 }, *p;
+	uint8_t v[5] = {9, 9, 9, 9, 9}, *p;
 	uint32_t k = 1;
 
 	ASSERT_NOT_NULL(m);
@@ -230,7 +230,7 @@ UXDP_TEST(hash_value_zero_padded, fast)
 UXDP_TEST(hash_spin_lock_in_place, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_HASH, 4, 8, 4, 0);
-	uint32_t k = 3, in[2] = { 0, 5 }, *p, out[2];
+	uint32_t k = 3, in[2] = {0, 5}, *p, out[2];
 
 	ASSERT_NOT_NULL(m);
 	m->spin_lock_off = 0;
@@ -253,7 +253,7 @@ UXDP_TEST(hash_spin_lock_in_place, fast)
 UXDP_TEST(percpu_hash_layout, fast)
 {
 	struct uxdp_map *m = mt_create_percpu(BPF_MAP_TYPE_PERCPU_HASH, 4, 4, 8, 0, 3);
-	uint32_t k = 7, in[6] = { 1, 0xee, 2, 0xee, 3, 0xee }, out[6];
+	uint32_t k = 7, in[6] = {1, 0xee, 2, 0xee, 3, 0xee}, out[6];
 
 	ASSERT_NOT_NULL(m);
 	ASSERT_EQ(uxdp_map__value_size_user(m), 24);
@@ -348,7 +348,7 @@ UXDP_TEST(lru_prog_lookup_refreshes, fast)
 UXDP_TEST(lru_never_full_and_replace_keeps_others, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_LRU_HASH, 4, 4, 16, 0);
-	uint32_t k, v, seen[1] = { 0 };
+	uint32_t k, v, seen[1] = {0};
 
 	ASSERT_NOT_NULL(m);
 	for (k = 0; k < 1000; k++)
@@ -375,7 +375,7 @@ UXDP_TEST(lru_never_full_and_replace_keeps_others, fast)
 UXDP_TEST(lru_percpu_hash, fast)
 {
 	struct uxdp_map *m = mt_create_percpu(BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 2, 0, 2);
-	uint32_t k, v[4] = { 1, 0, 2, 0 }, out[4];
+	uint32_t k, v[4] = {1, 0, 2, 0}, out[4];
 
 	ASSERT_NOT_NULL(m);
 	ASSERT_TRUE(uxdp_map__is_percpu(m));
@@ -434,7 +434,7 @@ static void *stress_writer(void *p)
 
 	for (uint32_t i = 0; i < a->iters; i++) {
 		uint64_t k = (uint64_t)a->id << 32 | (i % 512);
-		uint64_t v[2] = { k, k ^ 0xffffffffffffffffull };
+		uint64_t v[2] = {k, k ^ 0xffffffffffffffffull};
 		long err;
 
 		if (i % 3 == 2)
@@ -478,7 +478,7 @@ static int run_stress(enum bpf_map_type type, uint32_t max)
 
 	ASSERT_NOT_NULL(m);
 	for (int i = 0; i < 6; i++) {
-		args[i] = (struct stress_arg){ .m = m, .id = (uint32_t)i % 4, .iters = 200000 };
+		args[i] = (struct stress_arg){.m = m, .id = (uint32_t)i % 4, .iters = 200000};
 		ASSERT_OK(pthread_create(&th[i], NULL, i < 4 ? stress_writer : stress_reader,
 					 &args[i]));
 	}

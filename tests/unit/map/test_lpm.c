@@ -18,7 +18,7 @@ struct k6 {
 
 static struct k4 v4(uint32_t plen, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
-	return (struct k4){ plen, { a, b, c, d } };
+	return (struct k4){plen, {a, b, c, d}};
 }
 
 static struct uxdp_map *lpm4(uint32_t max)
@@ -38,9 +38,9 @@ UXDP_TEST(lpm_create_errors, fast)
 	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 261, 4, 4, BPF_F_NO_PREALLOC), EINVAL);
 	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 8, 0, 4, BPF_F_NO_PREALLOC), EINVAL);
 	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 0, BPF_F_NO_PREALLOC), EINVAL);
-	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 4,
-				BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED),
-		  EINVAL);
+	ASSERT_EQ(
+		mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 4, BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED),
+		EINVAL);
 	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 5, 4, 4, BPF_F_NO_PREALLOC), 0);
 	ASSERT_EQ(mt_create_err(BPF_MAP_TYPE_LPM_TRIE, 260, 4, 4, BPF_F_NO_PREALLOC), 0);
 	return UXDP_TEST_PASS;
@@ -89,9 +89,9 @@ UXDP_TEST(lpm_ipv4_longest_match, fast)
 
 UXDP_TEST(lpm_ipv6_match, fast)
 {
-	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_LPM_TRIE, sizeof(struct k6), 8, 8,
-				       BPF_F_NO_PREALLOC);
-	struct k6 k = { 32, { 0x20, 0x01, 0x0d, 0xb8 } };
+	struct uxdp_map *m =
+		mt_create(BPF_MAP_TYPE_LPM_TRIE, sizeof(struct k6), 8, 8, BPF_F_NO_PREALLOC);
+	struct k6 k = {32, {0x20, 0x01, 0x0d, 0xb8}};
 	uint64_t v = 32;
 
 	ASSERT_NOT_NULL(m);
@@ -205,12 +205,12 @@ UXDP_TEST(lpm_get_next_key_postorder, fast)
 {
 	/* The kernel's documented example order. */
 	static const struct k4 want[] = {
-		{ 24, { 192, 168, 0, 0 } },
-		{ 24, { 192, 168, 1, 0 } },
-		{ 24, { 192, 168, 128, 0 } },
-		{ 16, { 192, 168, 0, 0 } },
+		{24, {192, 168, 0, 0}},
+		{24, {192, 168, 1, 0}},
+		{24, {192, 168, 128, 0}},
+		{16, {192, 168, 0, 0}},
 	};
-	static const int insert_order[] = { 3, 2, 0, 1 };
+	static const int insert_order[] = {3, 2, 0, 1};
 	struct uxdp_map *m = lpm4(8);
 	struct k4 k, next;
 	uint32_t v = 0;
@@ -278,13 +278,13 @@ UXDP_TEST(lpm_random_vs_reference, fast)
 	memset(ref, 0, sizeof(ref));
 	for (int i = 0; i < N; i++) {
 		uint32_t r = rnd(&seed), plen = rnd(&seed) % 33;
-		struct k4 k = { plen, { 10, (uint8_t)(r >> 24) & 0x0f, (uint8_t)(r >> 16),
-					(uint8_t)r } };
+		struct k4 k = {plen,
+			       {10, (uint8_t)(r >> 24) & 0x0f, (uint8_t)(r >> 16), (uint8_t)r}};
 		int dup = -1;
 
 		for (int j = 0; j < i; j++)
-			if (ref[j].live && ref[j].k.prefixlen == plen && pfx_match(&ref[j].k, k.a) &&
-			    pfx_match(&k, ref[j].k.a))
+			if (ref[j].live && ref[j].k.prefixlen == plen &&
+			    pfx_match(&ref[j].k, k.a) && pfx_match(&k, ref[j].k.a))
 				dup = j;
 		ref[i].k = k;
 		ref[i].v = (uint32_t)i;
@@ -298,8 +298,9 @@ UXDP_TEST(lpm_random_vs_reference, fast)
 	for (int pass = 0; pass < 2; pass++) {
 		for (int t = 0; t < 3000; t++) {
 			uint32_t r = rnd(&seed);
-			struct k4 q = { 32, { 10, (uint8_t)(r >> 24) & 0x0f, (uint8_t)(r >> 16),
-					      (uint8_t)r } };
+			struct k4 q = {
+				32,
+				{10, (uint8_t)(r >> 24) & 0x0f, (uint8_t)(r >> 16), (uint8_t)r}};
 			int best = -1;
 			uint32_t v;
 			int err;

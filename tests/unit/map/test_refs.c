@@ -121,10 +121,9 @@ UXDP_TEST(prog_array_holds_references, fast)
 	return UXDP_TEST_PASS;
 }
 
-static struct uxdp_map *mk_outer(enum bpf_map_type type, const struct uxdp_map *inner,
-				 uint32_t max)
+static struct uxdp_map *mk_outer(enum bpf_map_type type, const struct uxdp_map *inner, uint32_t max)
 {
-	struct uxdp_map_create_opts o = { .sz = sizeof(o), .inner_map = inner };
+	struct uxdp_map_create_opts o = {.sz = sizeof(o), .inner_map = inner};
 
 	return uxdp_map__create(type, "outer", 4, 4, max, &o);
 }
@@ -134,7 +133,7 @@ UXDP_TEST(map_in_map_create_errors, fast)
 	struct uxdp_map *tmpl = mt_create(BPF_MAP_TYPE_ARRAY, 4, 4, 4, 0);
 	struct uxdp_map *pa = mt_create(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0);
 	struct uxdp_map *outer, *o2;
-	struct uxdp_map_create_opts o = { .sz = sizeof(o), .inner_map = tmpl };
+	struct uxdp_map_create_opts o = {.sz = sizeof(o), .inner_map = tmpl};
 
 	ASSERT_NOT_NULL(tmpl);
 	ASSERT_NOT_NULL(pa);
@@ -261,7 +260,7 @@ UXDP_TEST(hash_of_maps_basic, fast)
 	ASSERT_OK(uxdp_map__delete_elem(outer, &k));
 	ASSERT_EQ(uxdp_map__delete_elem(outer, &k), -ENOENT);
 	ASSERT_NOT_NULL(uxdp_map__from_id(id3)); /* we still hold i3 */
-	uxdp_map__put(outer); /* releases i2 */
+	uxdp_map__put(outer);			 /* releases i2 */
 	ASSERT_NULL(uxdp_map__from_id(id2));
 	uxdp_map__put(i3);
 	uxdp_map__put(tmpl);

@@ -47,7 +47,7 @@ UXDP_TEST(ringbuf_create_errors, fast)
 UXDP_TEST(ringbuf_reserve_submit_consume, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE, 0);
-	struct sink s = { 0 };
+	struct sink s = {0};
 	uint8_t *r;
 
 	ASSERT_NOT_NULL(m);
@@ -96,7 +96,7 @@ UXDP_TEST(ringbuf_record_header_layout, fast)
 UXDP_TEST(ringbuf_discard_skipped, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE, 0);
-	struct sink s = { 0 };
+	struct sink s = {0};
 	uint8_t *r[4];
 
 	ASSERT_NOT_NULL(m);
@@ -121,7 +121,7 @@ UXDP_TEST(ringbuf_discard_skipped, fast)
 UXDP_TEST(ringbuf_busy_record_blocks_consumer, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE, 0);
-	struct sink s = { 0 };
+	struct sink s = {0};
 	uint8_t *a, *b;
 
 	ASSERT_NOT_NULL(m);
@@ -140,8 +140,8 @@ UXDP_TEST(ringbuf_busy_record_blocks_consumer, fast)
 UXDP_TEST(ringbuf_full_and_recovery, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE, 0);
-	struct sink s = { 0 };
-	uint8_t payload[100] = { 1 };
+	struct sink s = {0};
+	uint8_t payload[100] = {1};
 	int n = 0;
 
 	ASSERT_NOT_NULL(m);
@@ -164,7 +164,7 @@ UXDP_TEST(ringbuf_full_and_recovery, fast)
 UXDP_TEST(ringbuf_wraparound, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE, 0);
-	struct sink s = { 0 };
+	struct sink s = {0};
 	uint64_t expect = 0;
 	int produced = 0;
 
@@ -199,7 +199,7 @@ UXDP_TEST(ringbuf_query_and_flags, fast)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE * 2, 0);
 	uint32_t x = 5;
-	struct sink s = { .stop_after = 1 };
+	struct sink s = {.stop_after = 1};
 
 	ASSERT_NOT_NULL(m);
 	ASSERT_EQ(uxdp_ringbuf_query(m, BPF_RB_RING_SIZE), RB_SIZE * 2);
@@ -248,7 +248,7 @@ static void *producer(void *p)
 	struct producer_arg *a = p;
 
 	for (int i = 0; i < a->n;) {
-		uint64_t rec[2] = { a->tag, (uint64_t)i };
+		uint64_t rec[2] = {a->tag, (uint64_t)i};
 
 		if (!uxdp_ringbuf_output(a->m, rec, sizeof(rec), 0))
 			i++;
@@ -286,13 +286,13 @@ UXDP_TEST(ringbuf_mt_producers, slow)
 {
 	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_RINGBUF, 0, 0, RB_SIZE, 0);
 	struct producer_arg args[4];
-	struct mt_sink s = { .last = { -1, -1, -1, -1 } };
+	struct mt_sink s = {.last = {-1, -1, -1, -1}};
 	pthread_t th[4];
 	_Atomic int done = 0;
 
 	ASSERT_NOT_NULL(m);
 	for (int i = 0; i < 4; i++) {
-		args[i] = (struct producer_arg){ m, (uint8_t)i, 50000, &done };
+		args[i] = (struct producer_arg){m, (uint8_t)i, 50000, &done};
 		ASSERT_OK(pthread_create(&th[i], NULL, producer, &args[i]));
 	}
 	while (atomic_load(&done) < 4)
