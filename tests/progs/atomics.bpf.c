@@ -49,6 +49,10 @@ int atomics(struct xdp_md *ctx)
 	__sync_fetch_and_or(&a->or32, v32);
 	__sync_fetch_and_xor(&a->xor32, v32);
 	__sync_fetch_and_add(&bss_counter, 1);
+	__sync_fetch_and_or(&a->or64, v >> 7);
+	__sync_fetch_and_and(&a->and64, ~(v & 0xf0));
+	__sync_fetch_and_xor(&a->xor64, v << 3);
+	__sync_fetch_and_and(&a->and32, ~(v32 & 0x0f));
 	/* fetch forms */
 	a->fetched[0] = __sync_fetch_and_or(&a->or64, v);
 	a->fetched[1] = __sync_fetch_and_and(&a->and64, v | 0xff00ff00ff00ff00ULL);
