@@ -7,7 +7,9 @@
  * and the route table the embedder gave the exec).
  *
  * What bpf_fib_lookup models: one routing table (the kernel's "main", id
- * 254) with forwarding enabled on every interface, longest-prefix match of
+ * 254) with forwarding enabled on every interface (the kdiff oracle turns it
+ * on in its namespace; a fresh namespace would answer
+ * BPF_FIB_LKUP_RET_FWD_DISABLED instead), longest-prefix match of
  * the destination over the routes of its family (ties: the first route
  * listed), the route's MTU (0 = 1500) checked against params->tot_len,
  * the gateway (if any) as next hop, and one neighbour entry per route

@@ -297,7 +297,7 @@ UXDP_TEST(fib_lookup_longest_prefix, fast)
 
 	ASSERT_NOT_NULL(ex);
 	/* /8 via a gateway, neighbour known: forwarded, dst becomes the gateway */
-	fib_v4(&p, "10.9.9.9", 1, 100);
+	fib_v4(&p, "10.9.9.9", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_SUCCESS);
 	ASSERT_EQ(p.ifindex, 2);
 	inet_pton(AF_INET, "10.0.0.1", &want);
@@ -308,7 +308,7 @@ UXDP_TEST(fib_lookup_longest_prefix, fast)
 	ASSERT_EQ(p.mtu_result, 1500);
 	ASSERT_EQ(p.rt_metric, 0);
 	/* /24 beats /16 beats /8 */
-	fib_v4(&p, "10.1.2.3", 1, 100);
+	fib_v4(&p, "10.1.2.3", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_SUCCESS);
 	ASSERT_EQ(p.ifindex, 4);
 	ASSERT_EQ(p.mtu_result, 1400);
@@ -324,15 +324,15 @@ UXDP_TEST(fib_lookup_no_route_no_neigh, fast)
 	struct bpf_fib_lookup p;
 
 	ASSERT_NOT_NULL(ex);
-	fib_v4(&p, "192.168.1.1", 1, 100);
+	fib_v4(&p, "192.168.1.1", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
 	/* /16 (first of two equal prefixes) has no neighbour: NO_NEIGH, ifindex filled in */
-	fib_v4(&p, "10.1.9.9", 1, 100);
+	fib_v4(&p, "10.1.9.9", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NO_NEIGH);
 	ASSERT_EQ(p.ifindex, 3);
 	ASSERT_EQ(p.dmac[0], 0);
 	/* skipping the neighbour lookup: success, MACs left alone */
-	fib_v4(&p, "10.1.9.9", 1, 100);
+	fib_v4(&p, "10.1.9.9", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, BPF_FIB_LOOKUP_SKIP_NEIGH), BPF_FIB_LKUP_RET_SUCCESS);
 	ASSERT_EQ(p.ifindex, 3);
 	ASSERT_EQ(p.smac[0], 0);
@@ -353,13 +353,13 @@ UXDP_TEST(fib_lookup_frag_needed, fast)
 	struct bpf_fib_lookup p;
 
 	ASSERT_NOT_NULL(ex);
-	fib_v4(&p, "10.1.2.3", 1, 1400);
+	fib_v4(&p, "10.1.2.3", 2, 1400);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_SUCCESS);
-	fib_v4(&p, "10.1.2.3", 1, 1401);
+	fib_v4(&p, "10.1.2.3", 2, 1401);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_FRAG_NEEDED);
 	ASSERT_EQ(p.mtu_result, 1400);
-	ASSERT_EQ(p.ifindex, 1); /* nothing else filled in */
-	fib_v4(&p, "10.200.0.1", 1, 1501);
+	ASSERT_EQ(p.ifindex, 2); /* nothing else filled in */
+	fib_v4(&p, "10.200.0.1", 2, 1501);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_FRAG_NEEDED);
 	ASSERT_EQ(p.mtu_result, 1500);
 	uxdp_exec__free(ex);
@@ -372,7 +372,7 @@ UXDP_TEST(fib_lookup_bad_arguments, fast)
 	struct bpf_fib_lookup p;
 
 	ASSERT_NOT_NULL(ex);
-	fib_v4(&p, "10.1.2.3", 1, 100);
+	fib_v4(&p, "10.1.2.3", 2, 100);
 	ASSERT_EQ((int64_t)H(ex, fib_lookup, NULL, &p, sizeof(p) - 1, 0), -EINVAL);
 	ASSERT_EQ((int64_t)H(ex, fib_lookup, NULL, &p, -1, 0), -EINVAL);
 	ASSERT_EQ((int64_t)H(ex, fib_lookup, NULL, NULL, sizeof(p), 0), -EINVAL);
@@ -388,7 +388,7 @@ UXDP_TEST(fib_lookup_bad_arguments, fast)
 			uint8_t more[16];
 		} big;
 
-		fib_v4(&big.p, "10.1.2.3", 1, 100);
+		fib_v4(&big.p, "10.1.2.3", 2, 100);
 		ASSERT_EQ((int64_t)H(ex, fib_lookup, NULL, &big, sizeof(big), 0),
 			  BPF_FIB_LKUP_RET_SUCCESS);
 	}
@@ -402,19 +402,19 @@ UXDP_TEST(fib_lookup_flags, fast)
 	struct bpf_fib_lookup p;
 
 	ASSERT_NOT_NULL(ex);
-	fib_v4(&p, "10.1.2.3", 1, 100);
+	fib_v4(&p, "10.1.2.3", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, BPF_FIB_LOOKUP_DIRECT), BPF_FIB_LKUP_RET_SUCCESS);
 	/* table 254 (main) is the one table there is */
-	fib_v4(&p, "10.1.2.3", 1, 100);
+	fib_v4(&p, "10.1.2.3", 2, 100);
 	p.tbid = 254;
 	ASSERT_EQ(FIB(ex, &p, BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID),
 		  BPF_FIB_LKUP_RET_SUCCESS);
-	fib_v4(&p, "10.1.2.3", 1, 100);
+	fib_v4(&p, "10.1.2.3", 2, 100);
 	p.tbid = 100;
 	ASSERT_EQ(FIB(ex, &p, BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID),
 		  BPF_FIB_LKUP_RET_NOT_FWDED);
 	/* source address selection is not modelled */
-	fib_v4(&p, "10.1.2.3", 1, 100);
+	fib_v4(&p, "10.1.2.3", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, BPF_FIB_LOOKUP_SRC), BPF_FIB_LKUP_RET_NO_SRC_ADDR);
 	uxdp_exec__free(ex);
 	return UXDP_TEST_PASS;
@@ -429,7 +429,7 @@ UXDP_TEST(fib_lookup_ipv6, fast)
 	ASSERT_NOT_NULL(ex);
 	memset(&p, 0, sizeof(p));
 	p.family = AF_INET6;
-	p.ifindex = 1;
+	p.ifindex = 2;
 	inet_pton(AF_INET6, "2001:db8:1::5", p.ipv6_dst);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_SUCCESS);
 	ASSERT_EQ(p.ifindex, 3);
@@ -438,7 +438,7 @@ UXDP_TEST(fib_lookup_ipv6, fast)
 	ASSERT_EQ(p.dmac[0], 6);
 	/* no IPv6 route */
 	inet_pton(AF_INET6, "2001:db9::1", p.ipv6_dst);
-	p.ifindex = 1;
+	p.ifindex = 2;
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
 	/* link-local and multicast are never forwarded */
 	inet_pton(AF_INET6, "fe80::2", p.ipv6_dst);
@@ -449,14 +449,17 @@ UXDP_TEST(fib_lookup_ipv6, fast)
 	inet_pton(AF_INET6, "fe80::9", p.ipv6_src);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
 	/* an IPv4 destination never matches an IPv6 route */
-	fib_v4(&p, "32.1.13.184", 1, 100); /* 0x2001db8 as an IPv4 address */
+	fib_v4(&p, "32.1.13.184", 2, 100); /* 0x2001db8 as an IPv4 address */
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
 	uxdp_exec__free(ex);
 	return UXDP_TEST_PASS;
 }
 
-/* No routes at all: nothing is forwarded; loopback is the only device. */
-UXDP_TEST(fib_lookup_empty_table, fast)
+/*
+ * Default exec: loopback is the only device and there are no routes, as in
+ * the kdiff oracle's namespace (forwarding on): NOT_FWDED, params untouched.
+ */
+UXDP_TEST(fib_lookup_default_exec, fast)
 {
 	struct uxdp_exec *ex = test_exec();
 	struct bpf_fib_lookup p;
@@ -464,8 +467,20 @@ UXDP_TEST(fib_lookup_empty_table, fast)
 	ASSERT_NOT_NULL(ex);
 	fib_v4(&p, "10.1.2.3", 1, 100);
 	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
+	ASSERT_EQ(p.ifindex, 1);
+	ASSERT_EQ(p.tot_len, 100);
 	fib_v4(&p, "10.1.2.3", 2, 100);
 	ASSERT_EQ(FIB(ex, &p, 0), -ENODEV);
+	/* link-local IPv6 is refused before the device is looked at */
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET6;
+	p.ifindex = 3;
+	inet_pton(AF_INET6, "fe80::1", p.ipv6_dst);
+	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
+	inet_pton(AF_INET6, "2001:db8::1", p.ipv6_dst);
+	ASSERT_EQ(FIB(ex, &p, 0), -ENODEV);
+	p.ifindex = 1;
+	ASSERT_EQ(FIB(ex, &p, 0), BPF_FIB_LKUP_RET_NOT_FWDED);
 	uxdp_exec__free(ex);
 	return UXDP_TEST_PASS;
 }
