@@ -111,8 +111,8 @@ json_t *uxdp_map_json_dump(const struct uxdp_map *map)
 		first = false;
 		memcpy(key, next, ks);
 		err = uxdp_map__lookup_elem(map, key, value);
-		if (err == -ENOENT)
-			continue; /* e.g. an empty prog_array slot */
+		if (err == -ENOENT || err == -EOPNOTSUPP)
+			continue; /* an empty prog_array slot; xskmap values are not readable */
 		if (err)
 			goto err;
 		ent = json_object();

@@ -27,6 +27,7 @@
 #define K_OTHER 2u	/* anything else that is initialised */
 #define K_MODCTX 4u	/* context pointer plus/minus something */
 #define K_UNINIT 8u	/* never written on some path */
+#define K_UNKNOWN 16u	/* a 64-bit value loaded from memory: may be a stored context pointer */
 #define SLOTS (UXDP_STACK_SIZE / 8)
 
 struct ctx_state {
@@ -161,7 +162,14 @@ static void step(struct ctx_pass *p, uint32_t i)
 		    insn->off < 0 && insn->off >= -UXDP_STACK_SIZE && (insn->off % 8) == 0) {
 			uint8_t k = st.slot[(UXDP_STACK_SIZE + insn->off) / 8];
 
-			st.reg[insn->dst_reg] = k ? k : K_OTHER;
+			/*
+			 * A fill is the context only if every store that reached the
+			 * slot stored it; writes through other stack pointers are not
+			 * tracked, so anything else may still be a context pointer.
+			 */
+			st.reg[insn->dst_reg] = k == K_CTX ? K_CTX : (k & K_CTX) | K_UNKNOWN;
+		} else if (BPF_SIZE(insn->code) == BPF_DW) {
+			st.reg[insn->dst_reg] = K_UNKNOWN;
 		} else {
 			st.reg[insn->dst_reg] = K_OTHER;
 		}
@@ -353,6 +361,18 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 		if (cls != BPF_LDX)
 			continue;
 		kind = p->in[i].reg[insn->src_reg];
+		if ((kind & K_UNKNOWN) && !(kind & K_MODCTX) && !((kind & K_CTX) && (kind & K_OTHER))) {
+			/*
+			 * The base came from memory (e.g. a context pointer kept in a
+			 * struct on the stack and read back through another pointer,
+			 * or handed to a bpf_loop callback). The engines check at run
+			 * time whether such a load hits the context and translate it.
+			 */
+			if (BPF_SIZE(insn->code) == BPF_W && BPF_MODE(insn->code) == BPF_MEM &&
+			    xdp_md_field(prog, insn->off, &size, &new_off))
+				prog->insn_flags[i] |= UXDP_INSN_MAYBE_CTX;
+			continue;
+		}
 		if (!(kind & (K_CTX | K_MODCTX)))
 			continue;
 		if (kind & K_MODCTX) {
@@ -437,8 +457,10 @@ int uxdp_prog_dataflow(struct uxdp_prog *prog, char *log, size_t log_size)
 		}
 	}
 	err = check_reads(prog, &p, log, log_size);
-	if (!err && prog->type != UXDP_PROG_RAW)
-		err = rewrite(prog, &p, log, log_size);
+	if (!err && prog->type != UXDP_PROG_RAW) {
+		prog->insn_flags = calloc(prog->insn_cnt, 1);
+		err = prog->insn_flags ? rewrite(prog, &p, log, log_size) : -ENOMEM;
+	}
 out:
 	free(p.in);
 	free(p.seen);

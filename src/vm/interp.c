@@ -96,6 +96,7 @@ enum special_op {
 	OP_BE16,
 	OP_BE32,
 	OP_BE64,
+	OP_LDX_W_MAYBE_CTX,
 	OP_SPECIAL_CNT,
 };
 
@@ -116,13 +117,16 @@ static void load_tables(void)
 	special_table = t[1];
 }
 
-static int special_for(const struct bpf_insn *insn)
+static int special_for(const struct uxdp_prog *prog, uint32_t i)
 {
+	const struct bpf_insn *insn = &prog->insns[i];
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 	bool x = BPF_SRC(insn->code) == BPF_X;
 
 	if (insn->code == (BPF_LD | BPF_IMM | BPF_DW))
 		return OP_LDDW;
+	if (prog->insn_flags && (prog->insn_flags[i] & UXDP_INSN_MAYBE_CTX))
+		return OP_LDX_W_MAYBE_CTX;
 	if (cls == BPF_JMP && op == BPF_CALL) {
 		if (x)
 			return OP_CALLX;
@@ -205,7 +209,7 @@ int uxdp_interp_prepare(struct uxdp_prog *prog, char *log, size_t log_size)
 	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
 		const struct bpf_insn *insn = &prog->insns[i];
 		struct slot *s = &code->slots[i];
-		int special = special_for(insn);
+		int special = special_for(prog, i);
 		uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 
 		s->dst = insn->dst_reg;
@@ -269,6 +273,7 @@ uint64_t uxdp_interp_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_l
 {
 	ex->tail_call_cnt = 0;
 	ex->depth = 0;
+	ex->ctx = ctx;
 	ex->call_fn = call_fn;
 	return run(prog, ctx, ctx_len, ex, NULL, NULL, NULL);
 }
@@ -378,6 +383,7 @@ static uint64_t run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len, s
 		special[OP_BE16] = &&BE16;
 		special[OP_BE32] = &&BE32;
 		special[OP_BE64] = &&BE64;
+		special[OP_LDX_W_MAYBE_CTX] = &&LDX_W_MAYBE_CTX;
 		tables[0] = ops;
 		tables[1] = special;
 		return 0;
@@ -783,6 +789,15 @@ LDX_W:
 LDX_DW:
 	DST = *(u64_ua *)SADDR;
 	NEXT;
+LDX_W_MAYBE_CTX : {
+	uintptr_t a = SADDR, c = (uintptr_t)ex->ctx;
+
+	if (a - c < sizeof(struct xdp_md))
+		DST = uxdp_xdp_md_read(ex->ctx, (uint32_t)(a - c));
+	else
+		DST = *(u32_ua *)a;
+	NEXT;
+}
 LDXSX_B:
 	DST = (uint64_t)(int64_t) * (s8_ua *)SADDR;
 	NEXT;

@@ -658,6 +658,7 @@ void uxdp_prog__put(struct uxdp_prog *prog)
 		uxdp_map__put(prog->maps[m]);
 	free(prog->maps);
 	free(prog->subprogs);
+	free(prog->insn_flags);
 	free(prog->insns);
 	free(prog);
 }

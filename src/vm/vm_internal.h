@@ -21,6 +21,13 @@
  * subprogram index + 1, tagged so that callbacks can be told from garbage. */
 #define UXDP_FUNC_TAG 0x5546000000000000ull
 
+/*
+ * A 32-bit load at an xdp_md offset through a pointer read back from memory:
+ * it may or may not read the context, so engines check the address at run
+ * time and translate a context access (see ctx_rewrite.c).
+ */
+#define UXDP_INSN_MAYBE_CTX 1u
+
 struct uxdp_subprog {
 	uint32_t start; /* first instruction */
 	uint32_t end;	/* one past the last */
@@ -39,6 +46,7 @@ struct uxdp_prog {
 
 	struct bpf_insn *insns; /* prepared: maps resolved, context rewritten */
 	uint32_t insn_cnt;
+	uint8_t *insn_flags; /* UXDP_INSN_* per instruction (XDP programs), or NULL */
 
 	struct uxdp_subprog *subprogs; /* [0] is the main program */
 	uint32_t subprog_cnt;
@@ -75,6 +83,8 @@ struct uxdp_exec {
 	void *engine_state;
 	/* Current call depth (frames in use), for callbacks nested in calls. */
 	uint32_t depth;
+	/* The context of the running program (XDP: a struct uxdp_xdp_buff). */
+	void *ctx;
 
 	uxdp_event_fn on_event;
 	void *event_cookie;
@@ -103,6 +113,25 @@ void uxdp_log(char *buf, size_t size, const char *fmt, ...) __attribute__((forma
  * for XDP programs, rewrite xdp_md context loads. 0 or -errno with a log line.
  */
 int uxdp_prog_dataflow(struct uxdp_prog *prog, char *log, size_t log_size);
+
+/* Value of a 32-bit xdp_md read at offset off of the context (maybe-ctx loads). */
+static inline uint64_t uxdp_xdp_md_read(const struct uxdp_xdp_buff *xdp, uint32_t off)
+{
+	switch (off) {
+	case 0:
+		return (uint64_t)(uintptr_t)xdp->data;
+	case 4:
+		return (uint64_t)(uintptr_t)xdp->data_end;
+	case 8:
+		return (uint64_t)(uintptr_t)xdp->data_meta;
+	case 12:
+		return xdp->ingress_ifindex;
+	case 16:
+		return xdp->rx_queue_index;
+	default:
+		return xdp->egress_ifindex;
+	}
+}
 
 /* --- interpreter (interp.c) --- */
 int uxdp_interp_prepare(struct uxdp_prog *prog, char *log, size_t log_size);

@@ -407,6 +407,7 @@ UXDP_TEST(ctx_rewrite_refusals, fast)
 	struct bpf_insn bad_size[] = { I_LDX(BPF_DW, BPF_REG_0, BPF_REG_1, 0), I_EXIT() };
 	struct bpf_insn egress[] = { I_LDX(BPF_W, BPF_REG_0, BPF_REG_1, 20), I_EXIT() };
 	struct bpf_insn mixed[] = {
+		I_LDX(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, rx_queue_index)),
 		I_JMP_IMM(BPF_JEQ, BPF_REG_2, 0, 1), I_MOV64_REG(BPF_REG_1, BPF_REG_10),
 		I_LDX(BPF_W, BPF_REG_0, BPF_REG_1, -8), I_EXIT(),
 	};
@@ -418,6 +419,13 @@ UXDP_TEST(ctx_rewrite_refusals, fast)
 	REFUSED(bad_size, UXDP_PROG_XDP, "invalid bpf_context access off=0 size=8");
 	REFUSED(egress, UXDP_PROG_XDP, "invalid bpf_context access off=20");
 	REFUSED(mixed, UXDP_PROG_XDP, "one load cannot read both");
+	{
+		struct bpf_insn uninit[] = { I_MOV64_REG(BPF_REG_0, BPF_REG_3), I_EXIT() };
+		struct bpf_insn uninit_r0[] = { I_EXIT() };
+
+		REFUSED(uninit, UXDP_PROG_XDP, "insn 0: R3 !read_ok");
+		REFUSED(uninit_r0, UXDP_PROG_RAW, "insn 0: R0 !read_ok");
+	}
 	prog = load_type(egress, ARRAY_LEN(egress), UXDP_PROG_XDP_DEVMAP);
 	ASSERT_NOT_NULL(prog); /* devmap programs may read egress_ifindex */
 	uxdp_prog__put(prog);
