@@ -14,16 +14,19 @@
  * the exec's event sink as UXDP_EVENT_TRACE_PRINTK; the return value is the
  * full formatted length.
  *
- * Where uxdp cannot match the kernel byte for byte: %p and %pK print the raw
- * pointer (the kernel prints a per-boot hash, or zeros), and %ps %pS %pB
- * print "0x<hex>" (the kernel's form for addresses without a kernel symbol,
- * which is every address a uxdp program can hold).
+ * Where uxdp cannot match the kernel byte for byte: %p and %pK print a 32-bit
+ * hash of the pointer keyed per process, in the kernel's format (the kernel's
+ * key is per boot; NULL and error values print raw, as there), and %ps %pS
+ * %pB print "0x<hex>" (the kernel's form for addresses without a kernel
+ * symbol, which is every address a uxdp program can hold).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper/helper_priv.h"
@@ -96,6 +99,32 @@ static size_t copy_string_nofault(char *dst, uint64_t src, size_t size)
 	}
 	dst[done] = '\0';
 	return done + 1;
+}
+
+/*
+ * %p / %pK: never show the raw address (the kernel's reason for hashing);
+ * a keyed 64-bit mix cut to 32 bits, like the kernel's siphash id.
+ */
+static uint64_t pointer_id(uint64_t ptr)
+{
+	static _Atomic uint64_t key;
+	uint64_t k = atomic_load_explicit(&key, memory_order_relaxed), z;
+
+	if (!ptr || ptr >= (uint64_t)-4095)
+		return ptr;
+	if (!k) {
+		struct timespec ts;
+		uint64_t expected = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uintptr_t)&ts) | 1;
+		if (!atomic_compare_exchange_strong(&key, &expected, k))
+			k = expected;
+	}
+	z = ptr ^ k;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (z ^ (z >> 31)) & 0xffffffffu;
 }
 
 struct printk_out {
@@ -264,6 +293,8 @@ uint64_t uxdp_bpf_trace_printk(UXDP_HELPER_ARGS)
 					return (uint64_t)-ENOSPC;
 				bin += 8;
 				if (ends_str_spec(next) || next == 'K' || next == 'x') {
+					if (next != 'x')
+						arg = pointer_id(arg);
 					/* pointer_string: 16 zero-padded digits unless a width is given */
 					if (width < 0)
 						snprintf(spec, sizeof(spec), "%%016llx");

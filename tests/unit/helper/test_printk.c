@@ -108,6 +108,22 @@ UXDP_TEST(printk_pointers, fast)
 	ASSERT_NOT_NULL(ex);
 	EXPECT_PRINT(ex, s, "0000000000001234", "%px", 0x1234);
 	EXPECT_PRINT(ex, s, "0000000000000000", "%p", 0);
+	EXPECT_PRINT(ex, s, "                1234|", "%20px|", 0x1234);
+	EXPECT_PRINT(ex, s, "1234                |", "%-20px|", 0x1234);
+	/* %p and %pK hide the address behind a stable 32-bit id, as the kernel does */
+	{
+		char first[32];
+
+		ASSERT_EQ(P(ex, "%p", (uintptr_t)ex), 16);
+		ASSERT_TRUE(!strncmp(s.text, "00000000", 8));
+		snprintf(first, sizeof(first), "%016llx", (unsigned long long)(uintptr_t)ex);
+		ASSERT_TRUE(strcmp(s.text, first) != 0);
+		strcpy(first, s.text);
+		ASSERT_EQ(P(ex, "%pK", (uintptr_t)ex), 16);
+		ASSERT_TRUE(!strcmp(s.text, first));
+		ASSERT_EQ(P(ex, "%p", (uintptr_t)ex + 8), 16);
+		ASSERT_TRUE(strcmp(s.text, first) != 0);
+	}
 	EXPECT_PRINT(ex, s, "1.2.3.4", "%pI4", (uintptr_t)ip4);
 	EXPECT_PRINT(ex, s, "001.002.003.004", "%pi4", (uintptr_t)ip4);
 	EXPECT_PRINT(ex, s, "30313233343536373839616263646566", "%pi6",
