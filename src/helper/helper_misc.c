@@ -170,23 +170,28 @@ uint64_t uxdp_bpf_spin_unlock(UXDP_HELPER_ARGS)
 
 /* --- bpf_loop --- */
 
+/*
+ * The kernel verifier inlines every bpf_loop call whose flags are the
+ * constant 0 (the normal case), and the inlined code sets -E2BIG with a
+ * 32-bit move: programs see r0 = 0xfffffff9, not -7 (measured on 6.18). We
+ * return that. nr_loops is a u32 in both forms. Non-zero flags leave the call
+ * to the real helper, which answers -EINVAL (64-bit).
+ */
 uint64_t uxdp_bpf_loop(UXDP_HELPER_ARGS)
 {
-	uint32_t nr_loops = (uint32_t)r1;
-	uint32_t i;
+	uint64_t nr_loops = (uint32_t)r1, i;
 
-	/* Same order of checks as the kernel: flags first, then the bound. */
 	if (r4)
 		return (uint64_t)-EINVAL;
 	if (nr_loops > UXDP_BPF_MAX_LOOPS)
-		return (uint64_t)-E2BIG;
+		return (uint32_t)-E2BIG;
 	if (!ex->call_fn)
 		return (uint64_t)-EINVAL; /* an exec without an engine behind it */
 
 	for (i = 0; i < nr_loops; i++) {
 		/* Callback returns 0 to continue, 1 to stop (the verifier allows only those). */
 		if (ex->call_fn(ex, r2, i, r3, 0, 0, 0))
-			return (uint64_t)i + 1;
+			return i + 1;
 	}
 	return i;
 }
