@@ -29,14 +29,15 @@ static bool opts_valid(const void *opts, size_t user_sz, size_t our_sz)
 
 struct uxdp_exec *uxdp_exec__new(const struct uxdp_exec_opts *opts)
 {
-	struct uxdp_exec_opts o = { .sz = sizeof(o) };
+	struct uxdp_exec_opts o = {.sz = sizeof(o)};
 	struct uxdp_exec *ex;
 	uint64_t seed;
 
 	if (opts) {
 		if (!opts_valid(opts, opts->sz, sizeof(o))) {
 			uxdp_pr(UXDP_WARN,
-				"uxdp_exec__new: options (sz %zu) too small or with unknown fields set\n",
+				"uxdp_exec__new: options (sz %zu) too small or with unknown fields "
+				"set\n",
 				opts->sz);
 			errno = EINVAL;
 			return NULL;

@@ -97,7 +97,7 @@ uint64_t uxdp_bpf_ktime_get_coarse_ns(UXDP_HELPER_ARGS)
  * value, so programs comparing jiffies against "boot + x" see kernel-like
  * magnitudes. Programs can only rely on differences, as in the kernel.
  */
-#define UXDP_HZ 250u
+#define UXDP_HZ		     250u
 #define UXDP_INITIAL_JIFFIES ((uint64_t)(uint32_t)(-300 * (int32_t)UXDP_HZ))
 
 uint64_t uxdp_bpf_jiffies64(UXDP_HELPER_ARGS)

@@ -194,7 +194,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 /* Link-local, multicast and loopback IPv6 addresses are never forwarded (rt6_need_strict). */
 static bool ipv6_need_strict(const uint8_t *a)
 {
-	static const uint8_t loop[16] = { [15] = 1 };
+	static const uint8_t loop[16] = {[15] = 1};
 
 	return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, loop, 16);
 }

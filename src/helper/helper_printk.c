@@ -31,9 +31,9 @@
 
 #include "helper/helper_priv.h"
 
-#define PRINTK_NUM_ARGS 3	/* MAX_TRACE_PRINTK_VARARGS */
-#define PRINTK_BIN_ARGS 512	/* MAX_BPRINTF_BIN_ARGS */
-#define PRINTK_BUF 1024		/* MAX_BPRINTF_BUF */
+#define PRINTK_NUM_ARGS	 3		 /* MAX_TRACE_PRINTK_VARARGS */
+#define PRINTK_BIN_ARGS	 512		 /* MAX_BPRINTF_BIN_ARGS */
+#define PRINTK_BUF	 1024		 /* MAX_BPRINTF_BUF */
 #define PRINTK_WIDTH_MAX ((1 << 23) - 1) /* vsprintf's FIELD_WIDTH_MAX */
 
 /*
@@ -45,7 +45,7 @@
 static size_t copy_nofault(void *dst, uint64_t src, size_t len)
 {
 	const uint64_t page = 4096;
-	struct iovec local = { dst, len };
+	struct iovec local = {dst, len};
 	struct iovec remote[3];
 	size_t n = 0, off = 0;
 	ssize_t got;
@@ -143,8 +143,8 @@ static void out_append(struct printk_out *o, const char *s, size_t n)
 }
 
 /* snprintf into the output at its current end, counting the full length. */
-static void __attribute__((format(printf, 2, 3))) out_printf(struct printk_out *o, const char *fmt,
-							       ...)
+static void __attribute__((format(printf, 2, 3)))
+out_printf(struct printk_out *o, const char *fmt, ...)
 {
 	size_t at = o->len < PRINTK_BUF - 1 ? o->len : PRINTK_BUF - 1;
 	char spill[2];
@@ -162,8 +162,7 @@ static void __attribute__((format(printf, 2, 3))) out_printf(struct printk_out *
 }
 
 /* vsprintf pads strings and characters with spaces, on the left unless '-'. */
-static void out_padded(struct printk_out *o, const char *flags, int width, const char *s,
-		       size_t n)
+static void out_padded(struct printk_out *o, const char *flags, int width, const char *s, size_t n)
 {
 	size_t pad = width > 0 && (size_t)width > n ? (size_t)width - n : 0, k;
 	bool left = strchr(flags, '-') != NULL;
@@ -221,7 +220,7 @@ static void format_ip(char *dst, size_t size, char kind, char ver, const uint8_t
 uint64_t uxdp_bpf_trace_printk(UXDP_HELPER_ARGS)
 {
 	const char *fmt = (const char *)(uintptr_t)r1;
-	const uint64_t args[PRINTK_NUM_ARGS] = { r3, r4, r5 };
+	const uint64_t args[PRINTK_NUM_ARGS] = {r3, r4, r5};
 	uint32_t fmt_size = (uint32_t)r2;
 	struct printk_out out;
 	/* The kernel's argument buffer: only its fill level matters here. */
@@ -295,17 +294,20 @@ uint64_t uxdp_bpf_trace_printk(UXDP_HELPER_ARGS)
 				if (ends_str_spec(next) || next == 'K' || next == 'x') {
 					if (next != 'x')
 						arg = pointer_id(arg);
-					/* pointer_string: 16 zero-padded digits unless a width is given */
+					/* pointer_string: 16 zero-padded digits unless a width is
+					 * given */
 					if (width < 0)
 						snprintf(spec, sizeof(spec), "%%016llx");
 					else
-						make_spec(spec, sizeof(spec), flags, width, "ll", 'x');
+						make_spec(spec, sizeof(spec), flags, width, "ll",
+							  'x');
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 					out_printf(&out, spec, (unsigned long long)arg);
 #pragma GCC diagnostic pop
 				} else {
-					snprintf(text, sizeof(text), "0x%llx", (unsigned long long)arg);
+					snprintf(text, sizeof(text), "0x%llx",
+						 (unsigned long long)arg);
 					out_padded(&out, flags, width, text, strlen(text));
 				}
 				if (!ends_str_spec(next))
@@ -330,7 +332,8 @@ uint64_t uxdp_bpf_trace_printk(UXDP_HELPER_ARGS)
 				if (copy_nofault(ip, arg, iplen) != iplen)
 					memset(ip, 0, iplen);
 				format_ip(text, sizeof(text), next, fmt[i + 2], ip);
-				/* pre-formatted into the argument buffer, truncated to what is left */
+				/* pre-formatted into the argument buffer, truncated to what is left
+				 */
 				if (strlen(text) >= PRINTK_BIN_ARGS - bin)
 					text[PRINTK_BIN_ARGS - bin - 1] = '\0';
 				bin += strlen(text) + 1;

@@ -28,7 +28,7 @@
 #define UXDP_XDP_FRAME_RESERVED 40
 /* Largest metadata area (skb_shared_info.meta_len is a u8, Linux >= 6.5). */
 #define UXDP_XDP_META_MAX 255
-#define UXDP_ETH_HLEN 14
+#define UXDP_ETH_HLEN	  14
 
 /* Hand an event to the exec's sink, or count it as dropped. */
 void uxdp_helper_emit(struct uxdp_exec *ex, const struct uxdp_event *ev);

@@ -174,8 +174,7 @@ uint64_t uxdp_bpf_xdp_get_buff_len(UXDP_HELPER_ARGS)
 }
 
 /* Copy len bytes at packet offset off to/from buf, across the fragments (bpf_xdp_copy_buf). */
-static void xdp_copy(struct uxdp_xdp_buff *xdp, uint32_t off, void *buf, uint32_t len,
-		     bool to_pkt)
+static void xdp_copy(struct uxdp_xdp_buff *xdp, uint32_t off, void *buf, uint32_t len, bool to_pkt)
 {
 	uint32_t head = (uint32_t)(xdp->data_end - xdp->data);
 	uint8_t *b = buf;

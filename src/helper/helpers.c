@@ -18,9 +18,7 @@
 
 /* Linux names, generated from the UAPI helper list so new IDs come for free. */
 #define UXDP_HELPER_NAME(x, ...) [BPF_FUNC_##x] = #x
-static const char *const helper_names[__BPF_FUNC_MAX_ID] = {
-	__BPF_FUNC_MAPPER(UXDP_HELPER_NAME)
-};
+static const char *const helper_names[__BPF_FUNC_MAX_ID] = {__BPF_FUNC_MAPPER(UXDP_HELPER_NAME)};
 #undef UXDP_HELPER_NAME
 
 #define A(x) UXDP_ARG_##x
@@ -32,7 +30,7 @@ static const char *const helper_names[__BPF_FUNC_MAX_ID] = {
 		.gpl_only = GPL,                                                                   \
 		.changes_pkt_data = PKT,                                                           \
 		.ret = UXDP_RET_##RET,                                                             \
-		.args = { __VA_ARGS__ },                                                           \
+		.args = {__VA_ARGS__},                                                             \
 	}
 
 static const struct uxdp_helper_proto xdp_helpers[__BPF_FUNC_MAX_ID] = {

@@ -15,9 +15,9 @@ static uint32_t csum(struct uxdp_exec *ex, const void *from, uint32_t fs, const 
 	return (uint32_t)H(ex, csum_diff, from, fs, to, ts, seed);
 }
 
-static const uint32_t va[8] = { 0xdeadbeef, 0xdeadbeef, 0xbeefdead, 0x12345678,
-				0xffffffff, 0xffffffff, 0,	    0 };
-static const uint32_t vb[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint32_t va[8] = {0xdeadbeef, 0xdeadbeef, 0xbeefdead, 0x12345678,
+			       0xffffffff, 0xffffffff, 0,	   0};
+static const uint32_t vb[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 /* Values measured on Linux 6.18 (x86-64). */
 UXDP_TEST(csum_diff_kernel_values, fast)
@@ -73,8 +73,8 @@ UXDP_TEST(csum_diff_odd_and_large_sizes, fast)
 UXDP_TEST(csum_diff_selftest_vectors, fast)
 {
 	struct uxdp_exec *ex = test_exec();
-	const uint64_t t1[1] = { 0xdeadbeefdeadbeefull };
-	const uint64_t t2[2] = { 0xdeadbeefdeadbeefull, 0xbeefdeadbeefdeadull };
+	const uint64_t t1[1] = {0xdeadbeefdeadbeefull};
+	const uint64_t t2[2] = {0xdeadbeefdeadbeefull, 0xbeefdeadbeefdeadull};
 
 	ASSERT_NOT_NULL(ex);
 	ASSERT_EQ(csum(ex, NULL, 0, t1, 8, 0), 0x3b3b);

@@ -70,7 +70,7 @@ UXDP_TEST(map_helpers_missing_ops, fast)
 {
 	struct uxdp_exec *ex = test_exec();
 	static const struct uxdp_map_ops no_ops;
-	struct uxdp_map fake = { .ops = &no_ops, .type = BPF_MAP_TYPE_ARRAY, .key_size = 4 };
+	struct uxdp_map fake = {.ops = &no_ops, .type = BPF_MAP_TYPE_ARRAY, .key_size = 4};
 	uint32_t k = 0, v = 0;
 
 	ASSERT_NOT_NULL(ex);
@@ -91,7 +91,7 @@ UXDP_TEST(map_helpers_percpu_slot, fast)
 	UXDP_OPTS(uxdp_exec_opts, eo, .cpu = 2);
 	struct uxdp_map *m = uxdp_map__create(BPF_MAP_TYPE_PERCPU_ARRAY, "pc", 4, 8, 1, &mo);
 	struct uxdp_exec *ex = uxdp_exec__new(&eo);
-	uint64_t all[4] = { 0 }, *p;
+	uint64_t all[4] = {0}, *p;
 	uint32_t k = 0;
 
 	ASSERT_NOT_NULL(m);
@@ -114,8 +114,8 @@ struct loop_log {
 	uint64_t bad_args;
 };
 
-static uint64_t fake_call(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2,
-			  uint64_t r3, uint64_t r4, uint64_t r5)
+static uint64_t fake_call(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2, uint64_t r3,
+			  uint64_t r4, uint64_t r5)
 {
 	struct loop_log *l = (struct loop_log *)(uintptr_t)r2;
 
@@ -139,7 +139,7 @@ static struct uxdp_exec *loop_exec(void)
 UXDP_TEST(loop_iterates, fast)
 {
 	struct uxdp_exec *ex = loop_exec();
-	struct loop_log l = { .stop_at = UINT64_MAX };
+	struct loop_log l = {.stop_at = UINT64_MAX};
 
 	ASSERT_NOT_NULL(ex);
 	ASSERT_EQ(H(ex, loop, 10, 0xabc, &l, 0), 10);
@@ -158,13 +158,13 @@ UXDP_TEST(loop_iterates, fast)
 UXDP_TEST(loop_early_stop, fast)
 {
 	struct uxdp_exec *ex = loop_exec();
-	struct loop_log l = { .stop_at = 4 };
+	struct loop_log l = {.stop_at = 4};
 
 	ASSERT_NOT_NULL(ex);
 	/* stopping in iteration i returns i + 1 */
 	ASSERT_EQ(H(ex, loop, 100, 1, &l, 0), 5);
 	ASSERT_EQ(l.calls, 5);
-	l = (struct loop_log){ .stop_at = 0 };
+	l = (struct loop_log){.stop_at = 0};
 	ASSERT_EQ(H(ex, loop, 100, 1, &l, 0), 1);
 	uxdp_exec__free(ex);
 	return UXDP_TEST_PASS;
@@ -173,7 +173,7 @@ UXDP_TEST(loop_early_stop, fast)
 UXDP_TEST(loop_limits, fast)
 {
 	struct uxdp_exec *ex = loop_exec();
-	struct loop_log l = { .stop_at = 0 };
+	struct loop_log l = {.stop_at = 0};
 	const uint64_t e2big32 = (uint32_t)-E2BIG; /* kernel: 32-bit move in the inlined loop */
 
 	ASSERT_NOT_NULL(ex);
@@ -186,7 +186,7 @@ UXDP_TEST(loop_limits, fast)
 	ASSERT_EQ(l.calls, 0);
 	/* exactly the maximum is allowed; nr_loops is a u32 (kernel: (1 << 32) | 3 runs 3) */
 	ASSERT_EQ(H(ex, loop, 1u << 23, 1, &l, 0), 1);
-	l = (struct loop_log){ .stop_at = UINT64_MAX };
+	l = (struct loop_log){.stop_at = UINT64_MAX};
 	ASSERT_EQ(H(ex, loop, (1ull << 32) | 3, 1, &l, 0), 3);
 	/* no engine behind the exec: refused, not crashed */
 	ex->call_fn = NULL;
@@ -289,7 +289,7 @@ UXDP_TEST(jiffies64_model, fast)
 	struct uxdp_exec *ex = test_exec();
 	const uint64_t initial = (uint32_t)(-300 * 250);
 	uint64_t j0, m, j1;
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct timespec ts = {0, 20 * 1000 * 1000};
 
 	ASSERT_NOT_NULL(ex);
 	j0 = H0(ex, jiffies64);
@@ -372,8 +372,8 @@ UXDP_TEST(ringbuf_helpers, fast)
 	struct uxdp_exec *ex = test_exec();
 	struct uxdp_map *rb = uxdp_map__create(BPF_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
 	struct uxdp_map *arr = uxdp_map__create(BPF_MAP_TYPE_ARRAY, "a", 4, 4, 1, NULL);
-	uint8_t data[10] = { 0x11, 2, 3 };
-	struct rb_seen seen = { 0 };
+	uint8_t data[10] = {0x11, 2, 3};
+	struct rb_seen seen = {0};
 	uint8_t *rec;
 
 	ASSERT_NOT_NULL(ex);
@@ -435,7 +435,7 @@ static void perf_event(void *cookie, const struct uxdp_event *ev)
 
 UXDP_TEST(perf_event_output_with_packet, fast)
 {
-	struct perf_seen seen = { 0 };
+	struct perf_seen seen = {0};
 	UXDP_OPTS(uxdp_exec_opts, o, .cpu = 1, .on_event = perf_event, .event_cookie = &seen);
 	struct uxdp_exec *ex = uxdp_exec__new(&o);
 	struct uxdp_map *pm = uxdp_map__create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "pe", 4, 4, 4, NULL);

@@ -181,8 +181,7 @@ UXDP_TEST(check_mtu_loopback_kernel_values, fast)
 	m = 0;
 	ASSERT_EQ(H(ex, check_mtu, &f->xdp, 0, &m, 65550 - 3520, 0), BPF_MTU_CHK_RET_SUCCESS);
 	m = 0;
-	ASSERT_EQ(H(ex, check_mtu, &f->xdp, 0, &m, 65551 - 3520, 0),
-		  BPF_MTU_CHK_RET_FRAG_NEEDED);
+	ASSERT_EQ(H(ex, check_mtu, &f->xdp, 0, &m, 65551 - 3520, 0), BPF_MTU_CHK_RET_FRAG_NEEDED);
 	ASSERT_EQ(m, 65536);
 	m = 0;
 	ASSERT_EQ((int64_t)H(ex, check_mtu, &f->xdp, 77, &m, 0, 0), -ENODEV);
@@ -203,8 +202,8 @@ UXDP_TEST(check_mtu_loopback_kernel_values, fast)
 UXDP_TEST(check_mtu_device_list, fast)
 {
 	static const struct uxdp_netdev devs[] = {
-		{ .ifindex = 2, .mtu = 1500, .name = "eth0" },
-		{ .ifindex = 3, .mtu = 9000, .name = "eth1" },
+		{.ifindex = 2, .mtu = 1500, .name = "eth0"},
+		{.ifindex = 3, .mtu = 9000, .name = "eth1"},
 	};
 	UXDP_OPTS(uxdp_exec_opts, o, .devs = devs, .dev_cnt = 2);
 	struct uxdp_exec *ex = uxdp_exec__new(&o);
@@ -243,10 +242,13 @@ UXDP_TEST(check_mtu_device_list, fast)
 static struct uxdp_route v4_route(const char *net, uint8_t plen, const char *gw, uint32_t oif,
 				  bool neigh, uint16_t mtu)
 {
-	struct uxdp_route r = { .family = AF_INET, .prefixlen = plen, .ifindex = oif,
-				.has_neigh = neigh, .mtu = mtu,
-				.smac = { 2, 0, 0, 0, 0, (uint8_t)oif },
-				.dmac = { 4, 0, 0, 0, 0, (uint8_t)oif } };
+	struct uxdp_route r = {.family = AF_INET,
+			       .prefixlen = plen,
+			       .ifindex = oif,
+			       .has_neigh = neigh,
+			       .mtu = mtu,
+			       .smac = {2, 0, 0, 0, 0, (uint8_t)oif},
+			       .dmac = {4, 0, 0, 0, 0, (uint8_t)oif}};
 
 	inet_pton(AF_INET, net, r.dst);
 	if (gw)
@@ -256,9 +258,9 @@ static struct uxdp_route v4_route(const char *net, uint8_t plen, const char *gw,
 
 static struct uxdp_route routes[6];
 static const struct uxdp_netdev fib_devs[] = {
-	{ .ifindex = 2, .mtu = 1500 },
-	{ .ifindex = 3, .mtu = 1500 },
-	{ .ifindex = 4, .mtu = 1500 },
+	{.ifindex = 2, .mtu = 1500},
+	{.ifindex = 3, .mtu = 1500},
+	{.ifindex = 4, .mtu = 1500},
 };
 
 static struct uxdp_exec *fib_exec(void)
@@ -270,8 +272,11 @@ static struct uxdp_exec *fib_exec(void)
 	routes[1] = v4_route("10.1.0.0", 16, NULL, 3, false, 0);
 	routes[2] = v4_route("10.1.2.0", 24, NULL, 4, true, 1400);
 	routes[3] = v4_route("10.1.2.0", 33, NULL, 4, true, 0); /* invalid prefix: ignored */
-	routes[4] = (struct uxdp_route){ .family = AF_INET6, .prefixlen = 32, .ifindex = 3,
-					 .has_neigh = true, .dmac = { 6, 6, 6, 6, 6, 6 } };
+	routes[4] = (struct uxdp_route){.family = AF_INET6,
+					.prefixlen = 32,
+					.ifindex = 3,
+					.has_neigh = true,
+					.dmac = {6, 6, 6, 6, 6, 6}};
 	inet_pton(AF_INET6, "2001:db8::", routes[4].dst);
 	inet_pton(AF_INET6, "fe80::1", routes[4].gw);
 	routes[5] = v4_route("10.1.0.0", 16, NULL, 2, true, 0); /* same prefix, listed later */

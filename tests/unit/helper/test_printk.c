@@ -103,7 +103,7 @@ UXDP_TEST(printk_pointers, fast)
 {
 	struct sink s;
 	struct uxdp_exec *ex = sink_exec(&s);
-	const uint8_t ip4[4] = { 1, 2, 3, 4 };
+	const uint8_t ip4[4] = {1, 2, 3, 4};
 
 	ASSERT_NOT_NULL(ex);
 	EXPECT_PRINT(ex, s, "0000000000001234", "%px", 0x1234);
@@ -169,7 +169,7 @@ UXDP_TEST(printk_format_termination, fast)
 {
 	struct sink s;
 	struct uxdp_exec *ex = sink_exec(&s);
-	static const char unterminated[4] = { 'a', 'b', 'c', 'd' };
+	static const char unterminated[4] = {'a', 'b', 'c', 'd'};
 	static const char early[] = "ab\0cd%q";
 
 	ASSERT_NOT_NULL(ex);

@@ -79,7 +79,7 @@ UXDP_TEST(adjust_head_extreme_offsets, fast)
 UXDP_TEST(adjust_head_moves_meta, fast)
 {
 	FRAME(f, 60);
-	const uint8_t meta[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	const uint8_t meta[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 	ASSERT_EQ(H(ex, xdp_adjust_meta, &f->xdp, -8), 0);
 	memcpy(f->xdp.data_meta, meta, 8);
@@ -352,7 +352,7 @@ UXDP_TEST(load_store_across_frags, fast)
 UXDP_TEST(store_bytes_linear, fast)
 {
 	FRAME(f, 60);
-	const uint8_t mac[6] = { 0xde, 0xad, 0xbe, 0xef, 0, 1 };
+	const uint8_t mac[6] = {0xde, 0xad, 0xbe, 0xef, 0, 1};
 
 	ASSERT_EQ(H(ex, xdp_store_bytes, &f->xdp, 6, mac, 6), 0);
 	ASSERT_MEMEQ(f->xdp.data + 6, mac, 6);
