@@ -874,7 +874,7 @@ static int apply_one(struct uxdp_loader *ld, const char *sec_name, struct uxdp_f
 			continue;
 		err = calc_relo(ld, btf, rec->kind, ls, cs, &cres, where);
 		if (err)
-			goto out;
+			goto calc_failed;
 		if (j == 0) {
 			res = cres;
 			*ts = *cs;
@@ -895,9 +895,13 @@ static int apply_one(struct uxdp_loader *ld, const char *sec_name, struct uxdp_f
 	if (j == 0) {
 		err = calc_relo(ld, btf, rec->kind, ls, NULL, &res, where);
 		if (err)
-			goto out;
+			goto calc_failed;
 	}
 	err = patch_insn(ld, f, idx, &res, where);
+	goto out;
+calc_failed:
+	uxdp_ld_err(ld, "%s: cannot compute %s of type [%u] %s access '%s' (%s)", where,
+		    kind_names[rec->kind], rec->type_id, lname, acc, strerror(-err));
 out:
 	free(cands);
 	free(ls);

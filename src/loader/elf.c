@@ -526,7 +526,7 @@ static char *default_name(const char *path)
 }
 
 static struct uxdp_object *open_image(void *image, size_t size, const char *path,
-				      const struct uxdp_object_open_opts *opts)
+				      const struct uxdp_object_open_opts *opts, bool load)
 {
 	struct uxdp_loader ld = { 0 };
 	struct uxdp_object *obj;
@@ -607,8 +607,13 @@ static struct uxdp_object *open_image(void *image, size_t size, const char *path
 	err = err ?: uxdp_ld_apply_data_relos(&ld);
 	err = err ?: uxdp_ld_create_maps(&ld);
 	err = err ?: uxdp_ld_init_map_slots(&ld, false);
-	err = err ?: load_progs(&ld);
-	err = err ?: uxdp_ld_init_map_slots(&ld, true);
+	if (load) {
+		err = err ?: load_progs(&ld);
+		err = err ?: uxdp_ld_init_map_slots(&ld, true);
+	} else {
+		for (size_t i = 0; !err && i < obj->prog_cnt; i++)
+			err = uxdp_ld_link_prog(&ld, &obj->progs[i]);
+	}
 out:
 	free_loader(&ld);
 	if (err) {
@@ -619,8 +624,9 @@ out:
 	return obj;
 }
 
-struct uxdp_object *uxdp_object__open_mem(const void *buf, size_t size,
-					  const struct uxdp_object_open_opts *opts)
+struct uxdp_object *uxdp_object_open_mem_internal(const void *buf, size_t size,
+						  const struct uxdp_object_open_opts *opts,
+						  bool load)
 {
 	void *image;
 
@@ -635,11 +641,18 @@ struct uxdp_object *uxdp_object__open_mem(const void *buf, size_t size,
 	}
 	memcpy(image, buf, size);
 	return open_image(image, size, opts && opts->object_name ? opts->object_name : "obj",
-			  opts);
+			  opts, load);
 }
 
-struct uxdp_object *uxdp_object__open_file(const char *path,
-					   const struct uxdp_object_open_opts *opts)
+struct uxdp_object *uxdp_object__open_mem(const void *buf, size_t size,
+					  const struct uxdp_object_open_opts *opts)
+{
+	return uxdp_object_open_mem_internal(buf, size, opts, true);
+}
+
+struct uxdp_object *uxdp_object_open_file_internal(const char *path,
+						   const struct uxdp_object_open_opts *opts,
+						   bool load)
 {
 	struct stat st;
 	void *image;
@@ -688,7 +701,13 @@ struct uxdp_object *uxdp_object__open_file(const char *path,
 		got += n;
 	}
 	close(fd);
-	return open_image(image, got, path, opts);
+	return open_image(image, got, path, opts, load);
+}
+
+struct uxdp_object *uxdp_object__open_file(const char *path,
+					   const struct uxdp_object_open_opts *opts)
+{
+	return uxdp_object_open_file_internal(path, opts, true);
 }
 
 void uxdp_object__close(struct uxdp_object *obj)

@@ -192,6 +192,16 @@ const struct btf_type *uxdp_btf_skip_mods(const struct btf *btf, uint32_t id, ui
  */
 const struct bpf_insn *uxdp_object_prog_insns(const struct uxdp_object *obj, size_t idx,
 					      size_t *cnt);
+/*
+ * For tests: open without loading the programs (relocation and linking still
+ * run; uxdp_object__prog() then returns NULL and prog_array slots stay empty).
+ */
+struct uxdp_object *uxdp_object_open_file_internal(const char *path,
+						   const struct uxdp_object_open_opts *opts,
+						   bool load);
+struct uxdp_object *uxdp_object_open_mem_internal(const void *buf, size_t size,
+						  const struct uxdp_object_open_opts *opts,
+						  bool load);
 /* For tests: the object's index of a map (its index in the program's map table), or -1. */
 int uxdp_object_map_index(const struct uxdp_object *obj, const char *name);
 

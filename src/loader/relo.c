@@ -219,8 +219,10 @@ static int check_data_relos(struct uxdp_loader *ld, const struct uxdp_sec *rs,
 		GElf_Rel rel;
 		size_t sidx;
 
-		if (!gelf_getrel(rs->data, (int)i, &rel))
+		if (!gelf_getrel(rs->data, (int)i, &rel)) {
+			uxdp_ld_err(ld, "section '%s': relocation #%zu unreadable", rs->name, i);
 			return -EINVAL;
+		}
 		sidx = GELF_R_SYM(rel.r_info);
 		if (sidx >= ld->sym_cnt) {
 			uxdp_ld_err(ld, "section '%s': relocation #%zu against missing symbol #%zu",
