@@ -9,6 +9,7 @@
 #define UXDP_COMMON_H
 
 #include <stdarg.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -273,26 +273,36 @@ struct uxdp_test_run_opts {
 	uint32_t repeat;	/**< 0 = 1 */
 	uint32_t retval;	/**< out: the action */
 	uint64_t duration_ns;	/**< out: mean ns per run */
+	/**
+	 * Also count the instructions one run executes (an extra, untimed run
+	 * on a copy of the frame by the interpreter's counting variant; map
+	 * side effects of that run happen too)
+	 */
+	bool count_insns;
+	uint64_t insn_cnt; /**< out: instructions executed by one run, with count_insns */
 	size_t : 0;
 };
-#define uxdp_test_run_opts__last_field duration_ns
+#define uxdp_test_run_opts__last_field insn_cnt
 
 /**
  * @brief Run an XDP program on one packet with the kernel's test-run geometry.
  *
  * The packet is copied into a page-sized frame behind 256 bytes of headroom
- * with 320 bytes of tailroom; a longer packet becomes a multi-buffer frame if
- * the program is `xdp.frags`. Output is the frame from data_meta to data_end
+ * with 320 bytes of tailroom, so at most 3520 linear bytes; the rest of a
+ * longer packet goes into page-sized fragments, for every program (the
+ * kernel does the same). Output is the frame from data_meta to data_end
  * followed by the fragments, as the kernel returns it.
  *
- * @return 0; -EINVAL for a packet shorter than an Ethernet header or too long
- *         for the program; -ENOSPC when data_out is too small (data_size_out
- *         then holds the size needed)
+ * @return 0; -EINVAL for a packet shorter than an Ethernet header, or for a
+ *         program type the kernel does not test-run (devmap/cpumap/raw);
+ *         -ENOMEM for a packet needing more than UXDP_XDP_MAX_FRAGS fragments;
+ *         -ENOSPC when data_out is too small (data_size_out then holds the
+ *         size needed)
  */
 UXDP_API int uxdp_prog__test_run(const struct uxdp_prog *prog, struct uxdp_exec *ex,
 				 struct uxdp_test_run_opts *opts);
 
-/** @brief Name of an XDP action ("XDP_DROP"), or "XDP_ABORTED?" style text for unknown ones. */
+/** @brief Name of an XDP action ("XDP_DROP"), or "UNKNOWN" for values outside 0..4. */
 UXDP_API const char *uxdp_xdp_action_name(uint32_t action);
 
 /** @brief Linux name of a helper ID ("map_lookup_elem"), or NULL if the ID is unknown. */

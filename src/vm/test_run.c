@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "vm_internal.h"
+#include "util/opts.h"
 
 #define PAGE_SZ 4096u
 #define ETH_HLEN_ 14u
@@ -26,17 +27,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void free_frags(struct uxdp_xdp_buff *xdp)
-{
-	for (uint32_t f = 0; f < xdp->nr_frags; f++)
-		free(xdp->frags[f].data);
-	xdp->nr_frags = 0;
-}
 
 int uxdp_prog__test_run(const struct uxdp_prog *prog, struct uxdp_exec *ex,
 			struct uxdp_test_run_opts *opts)
 {
 	const uint32_t max_linear = PAGE_SZ - UXDP_XDP_HEADROOM - UXDP_XDP_TAILROOM;
+	/* fragment pages, kept apart: a program shrinking the tail drops frags from xdp */
+	uint8_t *pages[UXDP_XDP_MAX_FRAGS] = { 0 };
 	struct uxdp_xdp_buff xdp;
 	uint32_t size, linear, repeat, retval = 0, out_size, off;
 	uint64_t start, spent;
@@ -76,7 +73,7 @@ int uxdp_prog__test_run(const struct uxdp_prog *prog, struct uxdp_exec *ex,
 			goto out;
 		}
 		frag = &xdp.frags[xdp.nr_frags];
-		frag->data = calloc(1, PAGE_SZ);
+		frag->data = pages[xdp.nr_frags] = calloc(1, PAGE_SZ);
 		if (!frag->data) {
 			err = -ENOMEM;
 			goto out;
@@ -87,6 +84,25 @@ int uxdp_prog__test_run(const struct uxdp_prog *prog, struct uxdp_exec *ex,
 		frag->size = PAGE_SZ;
 		xdp.frags_size += len;
 		off += len;
+	}
+
+	if (UXDP_OPTS_GET(opts, count_insns, false)) {
+		/* Count on a throw-away copy so the timed runs see the original frame. */
+		struct uxdp_xdp_buff copy = xdp;
+		uint8_t *frame2 = aligned_alloc(PAGE_SZ, PAGE_SZ);
+
+		if (!frame2) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memcpy(frame2, frame, PAGE_SZ);
+		copy.data_hard_start = frame2;
+		copy.data = frame2 + (xdp.data - frame);
+		copy.data_meta = frame2 + (xdp.data_meta - frame);
+		copy.data_end = frame2 + (xdp.data_end - frame);
+		uxdp_interp_run_counting(prog, &copy, 0, ex);
+		opts->insn_cnt = ex->insn_count;
+		free(frame2);
 	}
 
 	repeat = opts->repeat ? opts->repeat : 1;
@@ -115,7 +131,8 @@ int uxdp_prog__test_run(const struct uxdp_prog *prog, struct uxdp_exec *ex,
 	}
 	opts->data_size_out = out_size;
 out:
-	free_frags(&xdp);
+	for (uint32_t f = 0; f < UXDP_XDP_MAX_FRAGS; f++)
+		free(pages[f]);
 	free(frame);
 	return err;
 }

@@ -56,6 +56,7 @@ struct uxdp_prog {
 
 	/* engine images */
 	struct uxdp_interp_code *interp;
+	struct uxdp_interp_code *interp_counting; /* same code, counting executed insns */
 	void *jit_image;
 	size_t jit_size;
 	uint64_t (*jit_entry)(void *ctx, uint64_t ctx_len, struct uxdp_exec *ex);
@@ -85,6 +86,9 @@ struct uxdp_exec {
 	uint32_t depth;
 	/* The context of the running program (XDP: a struct uxdp_xdp_buff). */
 	void *ctx;
+	/* Counting runs (uxdp_interp_run_counting): executed instructions. */
+	bool counting;
+	uint64_t insn_count;
 
 	uxdp_event_fn on_event;
 	void *event_cookie;
@@ -138,6 +142,9 @@ int uxdp_interp_prepare(struct uxdp_prog *prog, char *log, size_t log_size);
 void uxdp_interp_free(struct uxdp_prog *prog);
 uint64_t uxdp_interp_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
 			 struct uxdp_exec *ex);
+/* As uxdp_interp_run(), counting executed instructions into ex->insn_count. */
+uint64_t uxdp_interp_run_counting(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
+				  struct uxdp_exec *ex);
 
 /* --- JIT (jit_x86_64.c; may be absent) --- */
 int uxdp_jit_compile(struct uxdp_prog *prog, char *log, size_t log_size);
