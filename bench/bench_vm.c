@@ -42,6 +42,7 @@ struct bench_case {
 struct result {
 	double ns;	/* ns per run, < 0 if unavailable */
 	size_t insns;	/* static instruction count */
+	size_t exec;	/* instructions one run executes (uxdp counting interpreter), 0 if unknown */
 	char why[160];	/* reason when unavailable */
 };
 
@@ -135,18 +136,30 @@ static void run_uxdp(const struct bench_case *bc, enum uxdp_engine engine, unsig
 		snprintf(res->why, sizeof(res->why), "exec: %s", strerror(errno));
 		goto out;
 	}
+	t.repeat = 1;
+	t.count_insns = true;
+	uxdp_prog__test_run(prog, ex, &t);
+	res->exec = t.insn_cnt;
+	t.count_insns = false;
 	t.repeat = repeat / 10 ? repeat / 10 : 1; /* warm up */
 	uxdp_prog__test_run(prog, ex, &t);
-	t.repeat = repeat;
-	t.data_size_out = sizeof(out);
-	start = now_ns();
-	err = uxdp_prog__test_run(prog, ex, &t);
-	if (err) {
-		snprintf(res->why, sizeof(res->why), "test_run: %s", strerror(-err));
-		goto out;
+	/* best of three: other processes on this machine only ever add time */
+	for (int round = 0; round < 3; round++) {
+		double ns;
+
+		t.repeat = repeat;
+		t.data_size_out = sizeof(out);
+		start = now_ns();
+		err = uxdp_prog__test_run(prog, ex, &t);
+		if (err) {
+			snprintf(res->why, sizeof(res->why), "test_run: %s", strerror(-err));
+			goto out;
+		}
+		/* our own clock: the library's duration_ns is whole nanoseconds */
+		ns = (now_ns() - start) / repeat;
+		if (res->ns < 0 || ns < res->ns)
+			res->ns = ns;
 	}
-	/* our own clock: the library's duration_ns is whole nanoseconds */
-	res->ns = (now_ns() - start) / repeat;
 out:
 	uxdp_exec__free(ex);
 	uxdp_object__close(obj);
@@ -193,13 +206,17 @@ static void run_kernel(const struct bench_case *bc, unsigned int repeat, struct 
 	}
 	t.repeat = repeat / 10 ? repeat / 10 : 1;
 	bpf_prog_test_run_opts(bpf_program__fd(prog), &t);
-	t.repeat = repeat;
-	t.data_size_out = sizeof(out);
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &t)) {
-		snprintf(res->why, sizeof(res->why), "test_run: %s", strerror(errno));
-		goto out;
+	for (int round = 0; round < 3; round++) {
+		t.repeat = repeat;
+		t.data_size_out = sizeof(out);
+		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &t)) {
+			snprintf(res->why, sizeof(res->why), "test_run: %s", strerror(errno));
+			goto out;
+		}
+		/* the kernel's own mean, whole nanoseconds; best of three */
+		if (res->ns < 0 || t.duration < res->ns)
+			res->ns = t.duration;
 	}
-	res->ns = t.duration; /* the kernel's own mean, whole nanoseconds */
 out:
 	bpf_object__close(obj);
 }
@@ -275,9 +292,8 @@ int main(int argc, char **argv)
 		run_uxdp(&cases[i], UXDP_ENGINE_INTERP, repeat, &ri);
 		run_uxdp(&cases[i], UXDP_ENGINE_JIT, repeat, &rj);
 		run_kernel(&cases[i], repeat, &rk);
-		exec = cases[i].straight_line ? (ri.insns ? ri.insns : rk.insns) : 0;
-		printf("%-18s %6zu %6s |", cases[i].label, ri.insns ? ri.insns : rk.insns,
-		       exec ? "=" : "?");
+		exec = ri.exec;
+		printf("%-18s %6zu %6zu |", cases[i].label, ri.insns ? ri.insns : rk.insns, exec);
 		cell(&ri, exec);
 		printf(" |");
 		cell(&rj, exec);
@@ -291,9 +307,10 @@ int main(int argc, char **argv)
 		if (rk.ns < 0)
 			printf("    kernel: %s\n", rk.why);
 	}
-	printf("\nexec: instructions executed per run, known only for straight-line programs "
-	       "(\"=\": all of them);\nuxdp has no executed-instruction counter, so ns/insn is "
-	       "not given for branching programs.\n");
+	printf("\ninsns: instructions in the program; exec: instructions one run executes, "
+	       "counted by uxdp's\ncounting interpreter (the same for every engine, the kernel's "
+	       "included); ns/insn = ns/run / exec.\nuxdp: best of 3 rounds of wall time; "
+	       "kernel: the duration BPF_PROG_TEST_RUN reports (best of 3).\n");
 	printf("reproduce: %s -d %s -r %u\n", argv[0], dir, repeat);
 	return 0;
 }
