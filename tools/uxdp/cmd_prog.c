@@ -68,12 +68,12 @@ int cmd_prog(int argc, char **argv)
 	}
 	UXDP_OPTS(uxdp_object_open_opts, oopts, .log_buf = log, .log_size = sizeof(log),
 		  .engine = UXDP_ENGINE_INTERP);
+	uxdp_set_print(NULL); /* the load log carries every message */
 	obj = uxdp_object__open_file(path, &oopts);
-	if (!obj) {
-		int e = errno;
-
+	if (log[0])
 		fputs(log, stderr);
-		cli_err("prog: cannot load %s: %s", path, strerror(e));
+	if (!obj) {
+		cli_err("prog: cannot load %s: %s", path, strerror(errno));
 		return 1;
 	}
 	if (!strcmp(verb, "list")) {

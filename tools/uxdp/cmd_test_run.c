@@ -318,13 +318,13 @@ int cmd_test_run(int argc, char **argv)
 
 	UXDP_OPTS(uxdp_object_open_opts, oopts, .ncpus = cfg.cpus, .engine = cfg.engine,
 		  .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	/* The load log carries every message; print it once, ourselves. */
+	uxdp_set_print(NULL);
 	obj = uxdp_object__open_file(cfg.object, &oopts);
+	if (log[0])
+		fputs(log, stderr);
 	if (!obj) {
-		int e = errno;
-
-		if (log[0])
-			fputs(log, stderr);
-		cli_err("test-run: cannot load %s: %s", cfg.object, strerror(e));
+		cli_err("test-run: cannot load %s: %s", cfg.object, strerror(errno));
 		return 1;
 	}
 	prog = pick_prog(obj, cfg.prog_name);

@@ -480,3 +480,48 @@ UXDP_TEST(test_run_geometry_and_errors, fast)
 	uxdp_prog__put(prog);
 	return UXDP_TEST_PASS;
 }
+
+UXDP_TEST(load_refuses_too_many_insns, fast)
+{
+	size_t n = UXDP_MAX_INSNS + 1;
+	struct bpf_insn *p = calloc(n, sizeof(*p));
+	struct uxdp_prog *prog;
+
+	ASSERT_NOT_NULL(p);
+	for (size_t i = 0; i + 1 < n; i++)
+		p[i] = I_MOV64_IMM(BPF_REG_0, 0);
+	p[n - 1] = I_EXIT();
+	prog = load_type(p, n, UXDP_PROG_RAW);
+	free(p);
+	ASSERT_NULL(prog);
+	ASSERT_EQ(errno, E2BIG);
+	ASSERT_STR_CONTAINS(log_buf, "more than the limit of 1000000");
+	return UXDP_TEST_PASS;
+}
+
+UXDP_TEST(interp_counting_variant_counts_executed_insns, fast)
+{
+	/* 2 + 5 * 3 + 2 executed: a loop of five rounds, then the verdict */
+	struct bpf_insn xdp[] = {
+		I_MOV64_IMM(BPF_REG_0, 0),
+		I_MOV64_IMM(BPF_REG_1, 5),
+		I_ALU64_IMM(BPF_ADD, BPF_REG_0, 2),
+		I_ALU64_IMM(BPF_SUB, BPF_REG_1, 1),
+		I_JMP_IMM(BPF_JNE, BPF_REG_1, 0, -3),
+		I_MOV64_IMM(BPF_REG_0, XDP_PASS),
+		I_EXIT(),
+	};
+	struct uxdp_prog *prog = load_type(xdp, ARRAY_LEN(xdp), UXDP_PROG_XDP);
+	struct uxdp_exec *ex = uxdp_exec__new(NULL);
+	static uint8_t in[64];
+
+	ASSERT_NOT_NULL(prog);
+	UXDP_OPTS(uxdp_test_run_opts, t, .data_in = in, .data_size_in = sizeof(in),
+		  .count_insns = true);
+	ASSERT_OK(uxdp_prog__test_run(prog, ex, &t));
+	ASSERT_EQ(t.insn_cnt, 19);
+	ASSERT_EQ(t.retval, XDP_PASS);
+	uxdp_exec__free(ex);
+	uxdp_prog__put(prog);
+	return UXDP_TEST_PASS;
+}
