@@ -559,84 +559,54 @@ STX_DW:
 	*(u64_ua *)ADDR = SRC;
 	NEXT;
 
-ATOMIC32 : {
-	uint32_t *p = (uint32_t *)ADDR, v = (uint32_t)SRC, old;
+/* One body for both widths: T is the operand type, results land zero-extended. */
+#define ATOMIC_BODY(T)                                                                             \
+	do {                                                                                       \
+		T *p = (T *)ADDR, v = (T)SRC, old;                                                 \
+                                                                                                   \
+		switch (ip->imm) {                                                                 \
+		case BPF_ADD:                                                                      \
+			__atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);                                \
+			break;                                                                     \
+		case BPF_ADD | BPF_FETCH:                                                          \
+			SRC = __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);                          \
+			break;                                                                     \
+		case BPF_OR:                                                                       \
+			__atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);                                 \
+			break;                                                                     \
+		case BPF_OR | BPF_FETCH:                                                           \
+			SRC = __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);                           \
+			break;                                                                     \
+		case BPF_AND:                                                                      \
+			__atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);                                \
+			break;                                                                     \
+		case BPF_AND | BPF_FETCH:                                                          \
+			SRC = __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);                          \
+			break;                                                                     \
+		case BPF_XOR:                                                                      \
+			__atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);                                \
+			break;                                                                     \
+		case BPF_XOR | BPF_FETCH:                                                          \
+			SRC = __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);                          \
+			break;                                                                     \
+		case BPF_XCHG:                                                                     \
+			SRC = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);                         \
+			break;                                                                     \
+		case BPF_CMPXCHG:                                                                  \
+			old = (T)r[0];                                                             \
+			__atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST,           \
+						    __ATOMIC_SEQ_CST);                             \
+			r[0] = old;                                                                \
+			break;                                                                     \
+		}                                                                                  \
+	} while (0)
 
-	switch (ip->imm) {
-	case BPF_ADD:
-		__atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_ADD | BPF_FETCH:
-		SRC = __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_OR:
-		__atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_OR | BPF_FETCH:
-		SRC = __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_AND:
-		__atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_AND | BPF_FETCH:
-		SRC = __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_XOR:
-		__atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_XOR | BPF_FETCH:
-		SRC = __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_XCHG:
-		SRC = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_CMPXCHG:
-		old = (uint32_t)r[0];
-		__atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		r[0] = old;
-		break;
-	}
+ATOMIC32:
+	ATOMIC_BODY(uint32_t);
 	NEXT;
-}
-ATOMIC64 : {
-	uint64_t *p = (uint64_t *)ADDR, v = SRC, old;
-
-	switch (ip->imm) {
-	case BPF_ADD:
-		__atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_ADD | BPF_FETCH:
-		SRC = __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_OR:
-		__atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_OR | BPF_FETCH:
-		SRC = __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_AND:
-		__atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_AND | BPF_FETCH:
-		SRC = __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_XOR:
-		__atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_XOR | BPF_FETCH:
-		SRC = __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_XCHG:
-		SRC = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-		break;
-	case BPF_CMPXCHG:
-		old = r[0];
-		__atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		r[0] = old;
-		break;
-	}
+ATOMIC64:
+	ATOMIC_BODY(uint64_t);
 	NEXT;
-}
 
 LDDW:
 	INTERP_TICK;
@@ -736,3 +706,4 @@ INVALID:
 #undef SADDR
 #undef ALU_BOTH
 #undef JMP_BOTH
+#undef ATOMIC_BODY
