@@ -417,14 +417,14 @@ static int collect_license(struct uxdp_loader *ld)
 static bool core_relos_present(struct uxdp_loader *ld)
 {
 	const struct uxdp_sec *s;
-	const uint32_t *h;
+	uint32_t h[8];
 
 	if (!ld->btf_ext_idx)
 		return false;
 	s = &ld->secs[ld->btf_ext_idx];
 	if (!s->data || s->data->d_size < 32)
 		return s->data != NULL;
-	h = s->data->d_buf;
+	memcpy(h, s->data->d_buf, sizeof(h)); /* section data need not be aligned */
 	/* header: magic/version/flags, hdr_len, func_info, line_info, core_relo off/len */
 	return h[1] < 32 || h[7] != 0;
 }

@@ -173,6 +173,12 @@ int uxdp_ld_find_map_at(struct uxdp_loader *ld, size_t sec_idx, uint64_t off);
 /* The kernel-visible name of a global-data map (libbpf's rule), into out[16]. */
 void uxdp_ld_internal_map_name(const char *obj_name, const char *sec_name, char out[16]);
 
+/*
+ * Refuse maps that would take more than bytes of memory (0: no limit, the
+ * default). For processes that open untrusted objects, and for the fuzzer.
+ */
+void uxdp_loader_set_map_limit(uint64_t bytes);
+
 /* relo.c */
 int uxdp_ld_collect_relos(struct uxdp_loader *ld);
 int uxdp_ld_apply_data_relos(struct uxdp_loader *ld);

@@ -551,12 +551,46 @@ int uxdp_ld_collect_maps(struct uxdp_loader *ld)
 	return err ?: collect_data_maps(ld);
 }
 
+/* 0 = no limit; set by embedders that open untrusted objects (and by the fuzzer). */
+static uint64_t map_bytes_limit;
+
+void uxdp_loader_set_map_limit(uint64_t bytes)
+{
+	map_bytes_limit = bytes;
+}
+
+/* Rough memory a map asks for: what the limit is checked against. */
+static uint64_t map_bytes(uint32_t type, uint32_t key, uint32_t value, uint32_t max,
+			  uint32_t ncpus)
+{
+	uint64_t per = (uint64_t)key + value + 16;
+
+	if (type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	    type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		per = key + (uint64_t)((value + 7) & ~7u) * ncpus + 16;
+	if (type == BPF_MAP_TYPE_RINGBUF)
+		return max;
+	return per * max;
+}
+
 static struct uxdp_map *create_one(struct uxdp_loader *ld, struct uxdp_obj_map *m)
 {
 	struct uxdp_map *inner = NULL, *map;
 	char iname[16];
 	int e;
 
+	if (map_bytes_limit &&
+	    (map_bytes(m->type, m->key_size, m->value_size, m->max_entries, ld->ncpus) >
+		     map_bytes_limit ||
+	     (m->has_inner && map_bytes(m->inner_type, m->inner_key_size, m->inner_value_size,
+					m->inner_max_entries, ld->ncpus) > map_bytes_limit))) {
+		uxdp_ld_err(ld, "map '%s': %u entries of %u+%u bytes exceed the map size limit "
+				"(%llu bytes)",
+			    m->name, m->max_entries, m->key_size, m->value_size,
+			    (unsigned long long)map_bytes_limit);
+		errno = E2BIG;
+		return NULL;
+	}
 	if (m->has_inner) {
 		UXDP_OPTS(uxdp_map_create_opts, io, .map_flags = m->inner_map_flags,
 			  .ncpus = ld->ncpus);
