@@ -43,9 +43,9 @@ enum core_kind {
 };
 
 static const char *const kind_names[] = {
-	"byte_off", "byte_sz", "field_exists", "signed", "lshift_u64", "rshift_u64",
-	"local_type_id", "target_type_id", "type_exists", "type_size", "enumval_exists",
-	"enumval_value",
+	"byte_off",    "byte_sz",    "field_exists",   "signed",
+	"lshift_u64",  "rshift_u64", "local_type_id",  "target_type_id",
+	"type_exists", "type_size",  "enumval_exists", "enumval_value",
 };
 
 static bool kind_is_field(uint32_t k)
@@ -178,8 +178,8 @@ static int parse_spec(const struct btf *btf, uint32_t type_id, const char *str, 
 
 		if (!btf_is_any_enum(t) || sp->raw_len > 1 || sp->raw[0] >= btf_vlen(t))
 			return -EINVAL;
-		name_off = btf_is_enum(t) ? btf_enum(t)[sp->raw[0]].name_off :
-					    btf_enum64(t)[sp->raw[0]].name_off;
+		name_off = btf_is_enum(t) ? btf_enum(t)[sp->raw[0]].name_off
+					  : btf_enum64(t)[sp->raw[0]].name_off;
 		sp->acc[0].name = name_of(btf, name_off);
 		return 0;
 	}
@@ -400,8 +400,8 @@ static int spec_match(const struct btf *btf, const struct spec *ls, uint32_t tar
 		if (!tt || !btf_is_any_enum(tt))
 			return 0;
 		for (i = 0; i < btf_vlen(tt); i++) {
-			uint32_t off = btf_is_enum(tt) ? btf_enum(tt)[i].name_off :
-							 btf_enum64(tt)[i].name_off;
+			uint32_t off = btf_is_enum(tt) ? btf_enum(tt)[i].name_off
+						       : btf_enum64(tt)[i].name_off;
 			const char *n = name_of(btf, off);
 
 			if (names_match(la->name, n)) {
@@ -595,8 +595,7 @@ static int calc_type(const struct btf *btf, uint32_t kind, const struct spec *sp
 	}
 }
 
-static int calc_enumval(const struct btf *btf, uint32_t kind, const struct spec *sp,
-			uint64_t *val)
+static int calc_enumval(const struct btf *btf, uint32_t kind, const struct spec *sp, uint64_t *val)
 {
 	const struct btf_type *t;
 
@@ -610,8 +609,8 @@ static int calc_enumval(const struct btf *btf, uint32_t kind, const struct spec 
 	if (!t || !btf_is_any_enum(t) || sp->acc[0].idx >= btf_vlen(t))
 		return -EINVAL;
 	if (btf_is_enum(t))
-		*val = btf_kflag(t) ? (uint64_t)(int64_t)(int32_t)btf_enum(t)[sp->acc[0].idx].val :
-				      (uint64_t)(uint32_t)btf_enum(t)[sp->acc[0].idx].val;
+		*val = btf_kflag(t) ? (uint64_t)(int64_t)(int32_t)btf_enum(t)[sp->acc[0].idx].val
+				    : (uint64_t)(uint32_t)btf_enum(t)[sp->acc[0].idx].val;
 	else
 		*val = btf_enum64_value(btf_enum64(t) + sp->acc[0].idx);
 	return 0;
@@ -661,21 +660,30 @@ static int calc_relo(struct uxdp_loader *ld, const struct btf *btf, uint32_t kin
 static int bpf_size_bytes(const struct bpf_insn *insn)
 {
 	switch (BPF_SIZE(insn->code)) {
-	case BPF_B: return 1;
-	case BPF_H: return 2;
-	case BPF_W: return 4;
-	default: return 8;
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
 	}
 }
 
 static int bytes_to_bpf_size(uint32_t sz)
 {
 	switch (sz) {
-	case 1: return BPF_B;
-	case 2: return BPF_H;
-	case 4: return BPF_W;
-	case 8: return BPF_DW;
-	default: return -1;
+	case 1:
+		return BPF_B;
+	case 2:
+		return BPF_H;
+	case 4:
+		return BPF_W;
+	case 8:
+		return BPF_DW;
+	default:
+		return -1;
 	}
 }
 
@@ -706,8 +714,8 @@ static int patch_insn(struct uxdp_loader *ld, struct uxdp_func *f, uint32_t idx,
 			return -EINVAL;
 		}
 		if (res->validate && (uint32_t)insn->imm != (uint32_t)orig) {
-			uxdp_ld_err(ld, "%s: instruction has imm %d, relocation expects %llu", where,
-				    insn->imm, (unsigned long long)orig);
+			uxdp_ld_err(ld, "%s: instruction has imm %d, relocation expects %llu",
+				    where, insn->imm, (unsigned long long)orig);
 			return -EINVAL;
 		}
 		insn->imm = (int32_t)nv;
@@ -726,21 +734,24 @@ static int patch_insn(struct uxdp_loader *ld, struct uxdp_func *f, uint32_t idx,
 			return -ERANGE;
 		}
 		if (res->fail_memsz_adjust) {
-			uxdp_ld_warn(ld, "%s: field of a different size and signedness, "
-					 "instruction poisoned",
+			uxdp_ld_warn(ld,
+				     "%s: field of a different size and signedness, "
+				     "instruction poisoned",
 				     where);
 			goto do_poison;
 		}
 		insn->off = (int16_t)nv;
 		if (res->new_sz != res->orig_sz) {
 			if ((uint32_t)bpf_size_bytes(insn) != res->orig_sz) {
-				uxdp_ld_err(ld, "%s: load/store of %d bytes for a field of %u bytes",
+				uxdp_ld_err(ld,
+					    "%s: load/store of %d bytes for a field of %u bytes",
 					    where, bpf_size_bytes(insn), res->orig_sz);
 				return -EINVAL;
 			}
 			sz = bytes_to_bpf_size(res->new_sz);
 			if (sz < 0) {
-				uxdp_ld_err(ld, "%s: no load/store of %u bytes", where, res->new_sz);
+				uxdp_ld_err(ld, "%s: no load/store of %u bytes", where,
+					    res->new_sz);
 				return -EINVAL;
 			}
 			insn->code = BPF_MODE(insn->code) | sz | BPF_CLASS(insn->code);
@@ -795,8 +806,8 @@ static int find_cands(const struct btf *btf, uint32_t local_id, uint32_t **out, 
 			if (!t || !kinds_compat(t, lt))
 				continue;
 			tn = name_of(btf, t->name_off);
-			if (pass == 0 ? (strlen(tn) != elen || strncmp(tn, lname, elen)) :
-					(essential_len(tn) != elen || strncmp(tn, lname, elen)))
+			if (pass == 0 ? (strlen(tn) != elen || strncmp(tn, lname, elen))
+				      : (essential_len(tn) != elen || strncmp(tn, lname, elen)))
 				continue;
 			if (!c) {
 				c = malloc(sizeof(*c) * (tcnt - i));
@@ -976,11 +987,13 @@ int uxdp_ld_apply_core_relos(struct uxdp_loader *ld)
 		}
 		for (si = 1; si < ld->sec_cnt; si++)
 			if (!strcmp(ld->secs[si].name, sec_name) &&
-			    (ld->secs[si].kind == UXDP_SEC_PROG || ld->secs[si].kind == UXDP_SEC_TEXT ||
+			    (ld->secs[si].kind == UXDP_SEC_PROG ||
+			     ld->secs[si].kind == UXDP_SEC_TEXT ||
 			     ld->secs[si].kind == UXDP_SEC_SKIPPED))
 				break;
 		if (si == ld->sec_cnt) {
-			uxdp_ld_err(ld, "section '.BTF.ext': CO-RE records for unknown section '%s'",
+			uxdp_ld_err(ld,
+				    "section '.BTF.ext': CO-RE records for unknown section '%s'",
 				    sec_name);
 			return -EINVAL;
 		}
@@ -994,16 +1007,18 @@ int uxdp_ld_apply_core_relos(struct uxdp_loader *ld)
 			if (ld->secs[si].kind == UXDP_SEC_SKIPPED)
 				continue;
 			if (rec.insn_off % 8) {
-				uxdp_ld_err(ld, "section '%s': CO-RE relocation #%zu: misaligned "
-						"instruction offset %u",
+				uxdp_ld_err(ld,
+					    "section '%s': CO-RE relocation #%zu: misaligned "
+					    "instruction offset %u",
 					    sec_name, relo_no, rec.insn_off);
 				return -EINVAL;
 			}
 			idx = rec.insn_off / 8;
 			f = uxdp_ld_find_func(ld, si, idx);
 			if (!f) {
-				uxdp_ld_err(ld, "section '%s': insn %u: CO-RE relocation #%zu outside "
-						"any function",
+				uxdp_ld_err(ld,
+					    "section '%s': insn %u: CO-RE relocation #%zu outside "
+					    "any function",
 					    sec_name, idx, relo_no);
 				return -EINVAL;
 			}

@@ -75,25 +75,74 @@ static const struct {
 	enum uxdp_prog_type type;
 	bool frags;
 } xdp_secs[] = {
-	{ "xdp", UXDP_PROG_XDP, false },
-	{ "xdp.frags", UXDP_PROG_XDP, true },
-	{ "xdp/devmap", UXDP_PROG_XDP_DEVMAP, false },
-	{ "xdp.frags/devmap", UXDP_PROG_XDP_DEVMAP, true },
-	{ "xdp/cpumap", UXDP_PROG_XDP_CPUMAP, false },
-	{ "xdp.frags/cpumap", UXDP_PROG_XDP_CPUMAP, true },
+	{"xdp", UXDP_PROG_XDP, false},
+	{"xdp.frags", UXDP_PROG_XDP, true},
+	{"xdp/devmap", UXDP_PROG_XDP_DEVMAP, false},
+	{"xdp.frags/devmap", UXDP_PROG_XDP_DEVMAP, true},
+	{"xdp/cpumap", UXDP_PROG_XDP_CPUMAP, false},
+	{"xdp.frags/cpumap", UXDP_PROG_XDP_CPUMAP, true},
 };
 
 /* Program section names libbpf knows for other program types: skipped with a warning. */
 static const char *const other_secs[] = {
-	"socket", "sk_reuseport", "kprobe", "uprobe", "kretprobe", "uretprobe", "ksyscall",
-	"kretsyscall", "usdt", "tc", "classifier", "action", "tracepoint", "tp",
-	"raw_tracepoint", "raw_tp", "raw_tracepoint.w", "raw_tp.w", "tp_btf", "fentry",
-	"fmod_ret", "fexit", "fentry.s", "fmod_ret.s", "fexit.s", "freplace", "lsm", "lsm.s",
-	"lsm_cgroup", "iter", "iter.s", "syscall", "perf_event", "lwt_in", "lwt_out",
-	"lwt_xmit", "lwt_seg6local", "sockops", "sk_skb", "sk_msg", "lirc_mode2",
-	"flow_dissector", "cgroup_skb", "cgroup", "struct_ops", "struct_ops.s", "sk_lookup",
-	"kprobe.multi", "kretprobe.multi", "uprobe.s", "uretprobe.s", "uprobe.multi",
-	"uretprobe.multi", "netfilter", "tcx", "netkit", "xdp_devmap", "xdp_cpumap",
+	"socket",
+	"sk_reuseport",
+	"kprobe",
+	"uprobe",
+	"kretprobe",
+	"uretprobe",
+	"ksyscall",
+	"kretsyscall",
+	"usdt",
+	"tc",
+	"classifier",
+	"action",
+	"tracepoint",
+	"tp",
+	"raw_tracepoint",
+	"raw_tp",
+	"raw_tracepoint.w",
+	"raw_tp.w",
+	"tp_btf",
+	"fentry",
+	"fmod_ret",
+	"fexit",
+	"fentry.s",
+	"fmod_ret.s",
+	"fexit.s",
+	"freplace",
+	"lsm",
+	"lsm.s",
+	"lsm_cgroup",
+	"iter",
+	"iter.s",
+	"syscall",
+	"perf_event",
+	"lwt_in",
+	"lwt_out",
+	"lwt_xmit",
+	"lwt_seg6local",
+	"sockops",
+	"sk_skb",
+	"sk_msg",
+	"lirc_mode2",
+	"flow_dissector",
+	"cgroup_skb",
+	"cgroup",
+	"struct_ops",
+	"struct_ops.s",
+	"sk_lookup",
+	"kprobe.multi",
+	"kretprobe.multi",
+	"uprobe.s",
+	"uretprobe.s",
+	"uprobe.multi",
+	"uretprobe.multi",
+	"netfilter",
+	"tcx",
+	"netkit",
+	"xdp_devmap",
+	"xdp_cpumap",
 };
 
 static bool is_other_prog_sec(const char *name)
@@ -154,10 +203,11 @@ static int classify_sections(struct uxdp_loader *ld)
 		if (s->shdr.sh_type != SHT_NOBITS && s->shdr.sh_type != SHT_NULL) {
 			if (s->shdr.sh_offset > ld->image_size ||
 			    s->shdr.sh_size > ld->image_size - s->shdr.sh_offset) {
-				uxdp_ld_err(ld,
-					    "corrupt ELF: section '%s' (%zu) extends past the end of "
-					    "the file",
-					    s->name, i);
+				uxdp_ld_err(
+					ld,
+					"corrupt ELF: section '%s' (%zu) extends past the end of "
+					"the file",
+					s->name, i);
 				return -EINVAL;
 			}
 			s->data = elf_getdata(scn, NULL);
@@ -214,13 +264,15 @@ static int classify_sections(struct uxdp_loader *ld)
 			if (s->kind == UXDP_SEC_PROG)
 				continue;
 			if (is_other_prog_sec(s->name)) {
-				uxdp_ld_warn(ld, "section '%s': not an XDP program section, skipped",
+				uxdp_ld_warn(ld,
+					     "section '%s': not an XDP program section, skipped",
 					     s->name);
 				s->kind = UXDP_SEC_SKIPPED;
 				continue;
 			}
-			uxdp_ld_err(ld, "section '%s': unknown program section (expected xdp, "
-					"xdp.frags, xdp/devmap, xdp/cpumap, ...)",
+			uxdp_ld_err(ld,
+				    "section '%s': unknown program section (expected xdp, "
+				    "xdp.frags, xdp/devmap, xdp/cpumap, ...)",
 				    s->name);
 			return -EINVAL;
 		}
@@ -312,17 +364,20 @@ static int collect_funcs(struct uxdp_loader *ld)
 		if (s->kind != UXDP_SEC_PROG && s->kind != UXDP_SEC_TEXT)
 			continue;
 		sz = s->data->d_size;
-		if (sym->st_value % sizeof(struct bpf_insn) || sym->st_size % sizeof(struct bpf_insn) ||
-		    sym->st_value > sz || sym->st_size > sz - sym->st_value || !sym->st_size) {
-			uxdp_ld_err(ld, "section '%s': function '%s' at offset %llu (size %llu) "
-					"is misaligned or crosses the section end",
+		if (sym->st_value % sizeof(struct bpf_insn) ||
+		    sym->st_size % sizeof(struct bpf_insn) || sym->st_value > sz ||
+		    sym->st_size > sz - sym->st_value || !sym->st_size) {
+			uxdp_ld_err(ld,
+				    "section '%s': function '%s' at offset %llu (size %llu) "
+				    "is misaligned or crosses the section end",
 				    s->name, ld->sym_names[i], (unsigned long long)sym->st_value,
 				    (unsigned long long)sym->st_size);
 			return -EINVAL;
 		}
 		if (s->kind == UXDP_SEC_PROG && GELF_ST_BIND(sym->st_info) == STB_LOCAL) {
-			uxdp_ld_err(ld, "section '%s': program '%s' is static; programs must be "
-					"global functions",
+			uxdp_ld_err(ld,
+				    "section '%s': program '%s' is static; programs must be "
+				    "global functions",
 				    s->name, ld->sym_names[i]);
 			return -EINVAL;
 		}
@@ -528,7 +583,7 @@ static char *default_name(const char *path)
 static struct uxdp_object *open_image(void *image, size_t size, const char *path,
 				      const struct uxdp_object_open_opts *opts, bool load)
 {
-	struct uxdp_loader ld = { 0 };
+	struct uxdp_loader ld = {0};
 	struct uxdp_object *obj;
 	GElf_Ehdr ehdr;
 	int err = 0;
@@ -588,8 +643,9 @@ static struct uxdp_object *open_image(void *image, size_t size, const char *path
 	}
 	/* e_machine 0 is what very old LLVM wrote; libbpf accepts it too. */
 	if (ehdr.e_type != ET_REL || (ehdr.e_machine != EM_BPF && ehdr.e_machine != EM_NONE)) {
-		uxdp_ld_err(&ld, "not a BPF object file (e_type %u, e_machine %u; want ET_REL, "
-				 "EM_BPF)",
+		uxdp_ld_err(&ld,
+			    "not a BPF object file (e_type %u, e_machine %u; want ET_REL, "
+			    "EM_BPF)",
 			    ehdr.e_type, ehdr.e_machine);
 		err = -EINVAL;
 		goto out;
@@ -640,8 +696,8 @@ struct uxdp_object *uxdp_object_open_mem_internal(const void *buf, size_t size,
 		return NULL;
 	}
 	memcpy(image, buf, size);
-	return open_image(image, size, opts && opts->object_name ? opts->object_name : "obj",
-			  opts, load);
+	return open_image(image, size, opts && opts->object_name ? opts->object_name : "obj", opts,
+			  load);
 }
 
 struct uxdp_object *uxdp_object__open_mem(const void *buf, size_t size,
@@ -678,8 +734,8 @@ struct uxdp_object *uxdp_object_open_file_internal(const char *path,
 		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		close(fd);
 		if (opts && opts->log_buf && opts->log_size)
-			snprintf(opts->log_buf, opts->log_size, "%s: not a regular, non-empty file\n",
-				 path);
+			snprintf(opts->log_buf, opts->log_size,
+				 "%s: not a regular, non-empty file\n", path);
 		errno = e;
 		return NULL;
 	}

@@ -22,20 +22,20 @@ struct btf;
 /* What a section is to the loader. */
 enum uxdp_sec_kind {
 	UXDP_SEC_OTHER = 0,
-	UXDP_SEC_PROG,	   /* XDP program section */
-	UXDP_SEC_TEXT,	   /* .text: subprograms only */
-	UXDP_SEC_SKIPPED,  /* executable, known to libbpf but not XDP: ignored */
-	UXDP_SEC_DATA,	   /* .data, .data.* */
-	UXDP_SEC_RODATA,   /* .rodata, .rodata.* */
-	UXDP_SEC_BSS,	   /* .bss, .bss.* */
-	UXDP_SEC_MAPS,	   /* .maps (BTF-defined maps) */
+	UXDP_SEC_PROG,	      /* XDP program section */
+	UXDP_SEC_TEXT,	      /* .text: subprograms only */
+	UXDP_SEC_SKIPPED,     /* executable, known to libbpf but not XDP: ignored */
+	UXDP_SEC_DATA,	      /* .data, .data.* */
+	UXDP_SEC_RODATA,      /* .rodata, .rodata.* */
+	UXDP_SEC_BSS,	      /* .bss, .bss.* */
+	UXDP_SEC_MAPS,	      /* .maps (BTF-defined maps) */
 	UXDP_SEC_LEGACY_MAPS, /* maps (struct bpf_map_def) */
 	UXDP_SEC_LICENSE,
 	UXDP_SEC_BTF,
 	UXDP_SEC_BTF_EXT,
 	UXDP_SEC_SYMTAB,
 	UXDP_SEC_REL,
-	UXDP_SEC_DEBUG,	   /* .debug_*, .eh_frame and friends */
+	UXDP_SEC_DEBUG, /* .debug_*, .eh_frame and friends */
 };
 
 struct uxdp_sec {
@@ -50,15 +50,15 @@ struct uxdp_sec {
 
 /* A relocation recorded against one instruction of a function. */
 enum uxdp_relo_type {
-	UXDP_RELO_MAP,	   /* lddw of a map: imm = map index */
-	UXDP_RELO_DATA,	   /* lddw of global data: map index + offset */
-	UXDP_RELO_CALL,	   /* call of a .text function */
-	UXDP_RELO_FUNC,	   /* lddw of a .text function address */
+	UXDP_RELO_MAP,	/* lddw of a map: imm = map index */
+	UXDP_RELO_DATA, /* lddw of global data: map index + offset */
+	UXDP_RELO_CALL, /* call of a .text function */
+	UXDP_RELO_FUNC, /* lddw of a .text function address */
 };
 
 struct uxdp_relo {
 	enum uxdp_relo_type type;
-	uint32_t insn;	  /* index inside the function */
+	uint32_t insn; /* index inside the function */
 	int map_idx;
 	uint32_t sym_off; /* symbol value (byte offset in its section) */
 };
@@ -75,7 +75,7 @@ struct uxdp_func {
 	size_t relo_cnt;
 	int64_t sub_off; /* while linking one main program: where the copy went, or -1 */
 	/* entry programs only */
-	int prog_idx;	  /* index in the object's program table, or -1 */
+	int prog_idx; /* index in the object's program table, or -1 */
 };
 
 struct uxdp_obj_prog {
@@ -97,8 +97,8 @@ enum uxdp_obj_map_kind {
 
 /* A map spec as found in the object, then the created map. */
 struct uxdp_obj_map {
-	char *name;	 /* full name: BTF variable, symbol or section name */
-	char kname[16];	 /* name given to uxdp_map__create() (kernel name) */
+	char *name;	/* full name: BTF variable, symbol or section name */
+	char kname[16]; /* name given to uxdp_map__create() (kernel name) */
 	enum uxdp_obj_map_kind kind;
 	size_t sec_idx;
 	uint64_t sec_off;
@@ -107,8 +107,7 @@ struct uxdp_obj_map {
 	uint32_t btf_key_type_id, btf_value_type_id;
 	int32_t spin_lock_off;
 	bool has_inner;
-	uint32_t inner_type, inner_key_size, inner_value_size, inner_max_entries,
-		inner_map_flags;
+	uint32_t inner_type, inner_key_size, inner_value_size, inner_max_entries, inner_map_flags;
 	int32_t inner_spin_lock_off;
 	/* static initialisation (.values = { ... }): function or map index per slot, -1 = none */
 	int *init_slots;
@@ -157,7 +156,8 @@ struct uxdp_loader {
 };
 
 /* Report an error (file prefix added); goes to the log buffer and the print hook. */
-void uxdp_ld_err(struct uxdp_loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void uxdp_ld_err(struct uxdp_loader *ld, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A warning: same channels, but the open goes on. */
 void uxdp_ld_warn(struct uxdp_loader *ld, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

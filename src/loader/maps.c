@@ -131,15 +131,17 @@ static int map_field_int(struct uxdp_loader *ld, const char *map, const char *fi
 	const struct btf_type *t = btf__type_by_id(ld->btf, type_id), *arr;
 
 	if (!t || !btf_is_ptr(t)) {
-		uxdp_ld_err(ld, "section '.maps': map '%s': field '%s': expected a pointer "
-				"(__uint(%s, N))",
+		uxdp_ld_err(ld,
+			    "section '.maps': map '%s': field '%s': expected a pointer "
+			    "(__uint(%s, N))",
 			    map, field, field);
 		return -EINVAL;
 	}
 	arr = btf__type_by_id(ld->btf, t->type);
 	if (!arr || !btf_is_array(arr)) {
-		uxdp_ld_err(ld, "section '.maps': map '%s': field '%s': expected a pointer to an "
-				"array",
+		uxdp_ld_err(ld,
+			    "section '.maps': map '%s': field '%s': expected a pointer to an "
+			    "array",
 			    map, field);
 		return -EINVAL;
 	}
@@ -199,14 +201,16 @@ static int parse_map_def(struct uxdp_loader *ld, const char *map, const struct b
 
 			t = btf__type_by_id(ld->btf, m->type);
 			if (!t || !btf_is_ptr(t)) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': field '%s' is not a "
-						"pointer (__type(%s, T))",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': field '%s' is not a "
+					    "pointer (__type(%s, T))",
 					    map, name, name);
 				return -EINVAL;
 			}
 			sz = btf__resolve_size(ld->btf, t->type);
 			if (sz < 0 || sz > UINT32_MAX) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': cannot size the %s type",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': cannot size the %s type",
 					    map, name);
 				return -EINVAL;
 			}
@@ -226,35 +230,40 @@ static int parse_map_def(struct uxdp_loader *ld, const char *map, const struct b
 			char iname[128];
 
 			if (is_inner) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': inner maps of inner maps "
-						"are not supported",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': inner maps of inner maps "
+					    "are not supported",
 					    map);
 				return -ENOTSUP;
 			}
 			if (!mim && !parr) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': 'values' needs a "
-						"map-in-map or prog_array type (declare 'type' first)",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': 'values' needs a "
+					    "map-in-map or prog_array type (declare 'type' first)",
 					    map);
 				return -EINVAL;
 			}
 			if (d->value_size && d->value_size != 4) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': value size %u, "
-						"map-in-map and prog_array values are 4 bytes",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': value size %u, "
+					    "map-in-map and prog_array values are 4 bytes",
 					    map, d->value_size);
 				return -EINVAL;
 			}
 			d->value_size = 4;
 			t = btf__type_by_id(ld->btf, m->type);
 			if (!t || !btf_is_array(t) || btf_array(t)->nelems) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': 'values' is not a "
-						"zero-sized array",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': 'values' is not a "
+					    "zero-sized array",
 					    map);
 				return -EINVAL;
 			}
 			el = uxdp_btf_skip_mods(ld->btf, btf_array(t)->type, NULL);
 			if (!el || !btf_is_ptr(el)) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': 'values' is not an array "
-						"of pointers",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': 'values' is not an array "
+					    "of pointers",
 					    map);
 				return -EINVAL;
 			}
@@ -263,16 +272,18 @@ static int parse_map_def(struct uxdp_loader *ld, const char *map, const struct b
 			d->values_member = i;
 			if (parr) {
 				if (!el || !btf_is_func_proto(el)) {
-					uxdp_ld_err(ld, "section '.maps': map '%s': prog_array "
-							"'values' must point to functions",
+					uxdp_ld_err(ld,
+						    "section '.maps': map '%s': prog_array "
+						    "'values' must point to functions",
 						    map);
 					return -EINVAL;
 				}
 				continue;
 			}
 			if (!el || !btf_is_struct(el)) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': 'values' must point to "
-						"a map definition struct",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': 'values' must point to "
+					    "a map definition struct",
 					    map);
 				return -EINVAL;
 			}
@@ -355,7 +366,7 @@ static int collect_btf_maps(struct uxdp_loader *ld)
 	vi = btf_var_secinfos(ds);
 	for (i = 0; i < btf_vlen(ds); i++, vi++) {
 		const struct btf_type *var = btf__type_by_id(ld->btf, vi->type), *def;
-		struct btf_map_def d, inner = { 0 };
+		struct btf_map_def d, inner = {0};
 		struct uxdp_obj_map *m;
 		const char *name;
 		long long off;
@@ -370,14 +381,16 @@ static int collect_btf_maps(struct uxdp_loader *ld)
 			return -EINVAL;
 		}
 		if (btf_var(var)->linkage != BTF_VAR_GLOBAL_ALLOCATED) {
-			uxdp_ld_err(ld, "section '.maps': map '%s': static or extern maps are not "
-					"supported",
+			uxdp_ld_err(ld,
+				    "section '.maps': map '%s': static or extern maps are not "
+				    "supported",
 				    name);
 			return -EOPNOTSUPP;
 		}
 		def = uxdp_btf_skip_mods(ld->btf, var->type, NULL);
 		if (!def || !btf_is_struct(def)) {
-			uxdp_ld_err(ld, "section '.maps': map '%s': definition is not a struct", name);
+			uxdp_ld_err(ld, "section '.maps': map '%s': definition is not a struct",
+				    name);
 			return -EINVAL;
 		}
 		off = var_sym_off(ld, ld->maps_idx, name);
@@ -387,8 +400,9 @@ static int collect_btf_maps(struct uxdp_loader *ld)
 		}
 		if (def->size > vi->size || (uint64_t)off > sec_size ||
 		    def->size > sec_size - (uint64_t)off) {
-			uxdp_ld_err(ld, "section '.maps': map '%s': definition of %u bytes at offset "
-					"%lld does not fit",
+			uxdp_ld_err(ld,
+				    "section '.maps': map '%s': definition of %u bytes at offset "
+				    "%lld does not fit",
 				    name, def->size, off);
 			return -EINVAL;
 		}
@@ -414,8 +428,9 @@ static int collect_btf_maps(struct uxdp_loader *ld)
 		fill_defaults(ld, &m->type, &m->max_entries);
 		if (d.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || d.type == BPF_MAP_TYPE_HASH_OF_MAPS) {
 			if (!d.has_values) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': map-in-map needs an inner "
-						"map definition (__array(values, ...))",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': map-in-map needs an inner "
+					    "map definition (__array(values, ...))",
 					    name);
 				return -EINVAL;
 			}
@@ -427,7 +442,8 @@ static int collect_btf_maps(struct uxdp_loader *ld)
 			m->inner_map_flags = inner.map_flags;
 			fill_defaults(ld, &m->inner_type, &m->inner_max_entries);
 			if (inner.value_type_id)
-				m->inner_spin_lock_off = spin_lock_off(ld->btf, inner.value_type_id);
+				m->inner_spin_lock_off =
+					spin_lock_off(ld->btf, inner.value_type_id);
 		}
 	}
 	qsort(ld->obj->maps + first, ld->obj->map_cnt - first, sizeof(*ld->obj->maps),
@@ -449,8 +465,9 @@ static int collect_legacy_maps(struct uxdp_loader *ld)
 	if (!nr)
 		return 0;
 	if (sec->data->d_size % nr) {
-		uxdp_ld_err(ld, "section 'maps': %zu bytes for %zu maps: cannot tell the size of "
-				"a map definition",
+		uxdp_ld_err(ld,
+			    "section 'maps': %zu bytes for %zu maps: cannot tell the size of "
+			    "a map definition",
 			    sec->data->d_size, nr);
 		return -EINVAL;
 	}
@@ -462,15 +479,16 @@ static int collect_legacy_maps(struct uxdp_loader *ld)
 	}
 	for (i = 0; i < ld->sym_cnt; i++) {
 		const GElf_Sym *s = &ld->syms[i];
-		struct legacy_map_def d = { 0 };
+		struct legacy_map_def d = {0};
 		const unsigned char *p;
 		struct uxdp_obj_map *m;
 
 		if (s->st_shndx != ld->legacy_maps_idx || GELF_ST_TYPE(s->st_info) == STT_SECTION)
 			continue;
 		if (s->st_value > sec->data->d_size || def_sz > sec->data->d_size - s->st_value) {
-			uxdp_ld_err(ld, "section 'maps': map '%s' at offset %llu crosses the "
-					"section end",
+			uxdp_ld_err(ld,
+				    "section 'maps': map '%s' at offset %llu crosses the "
+				    "section end",
 				    ld->sym_names[i], (unsigned long long)s->st_value);
 			return -EINVAL;
 		}
@@ -478,8 +496,9 @@ static int collect_legacy_maps(struct uxdp_loader *ld)
 		memcpy(&d, p, def_sz < sizeof(d) ? def_sz : sizeof(d));
 		for (j = sizeof(d); j < def_sz; j++) {
 			if (p[j]) {
-				uxdp_ld_err(ld, "section 'maps': map '%s': unknown non-zero fields "
-						"after struct bpf_map_def",
+				uxdp_ld_err(ld,
+					    "section 'maps': map '%s': unknown non-zero fields "
+					    "after struct bpf_map_def",
 					    ld->sym_names[i]);
 				return -EINVAL;
 			}
@@ -560,8 +579,7 @@ void uxdp_loader_set_map_limit(uint64_t bytes)
 }
 
 /* Rough memory a map asks for: what the limit is checked against. */
-static uint64_t map_bytes(uint32_t type, uint32_t key, uint32_t value, uint32_t max,
-			  uint32_t ncpus)
+static uint64_t map_bytes(uint32_t type, uint32_t key, uint32_t value, uint32_t max, uint32_t ncpus)
 {
 	uint64_t per = (uint64_t)key + value + 16;
 
@@ -584,8 +602,9 @@ static struct uxdp_map *create_one(struct uxdp_loader *ld, struct uxdp_obj_map *
 		     map_bytes_limit ||
 	     (m->has_inner && map_bytes(m->inner_type, m->inner_key_size, m->inner_value_size,
 					m->inner_max_entries, ld->ncpus) > map_bytes_limit))) {
-		uxdp_ld_err(ld, "map '%s': %u entries of %u+%u bytes exceed the map size limit "
-				"(%llu bytes)",
+		uxdp_ld_err(ld,
+			    "map '%s': %u entries of %u+%u bytes exceed the map size limit "
+			    "(%llu bytes)",
 			    m->name, m->max_entries, m->key_size, m->value_size,
 			    (unsigned long long)map_bytes_limit);
 		errno = E2BIG;
@@ -599,8 +618,9 @@ static struct uxdp_map *create_one(struct uxdp_loader *ld, struct uxdp_obj_map *
 					 m->inner_value_size, m->inner_max_entries, &io);
 		if (!inner) {
 			e = errno;
-			uxdp_ld_err(ld, "map '%s': cannot create the inner map template (type %u, "
-					"key %u, value %u, max_entries %u): %s",
+			uxdp_ld_err(ld,
+				    "map '%s': cannot create the inner map template (type %u, "
+				    "key %u, value %u, max_entries %u): %s",
 				    m->name, m->inner_type, m->inner_key_size, m->inner_value_size,
 				    m->inner_max_entries, strerror(e));
 			errno = e;
@@ -624,8 +644,9 @@ static struct uxdp_map *create_one(struct uxdp_loader *ld, struct uxdp_obj_map *
 	if (inner)
 		uxdp_map__put(inner);
 	if (!map) {
-		uxdp_ld_err(ld, "map '%s': cannot create (type %u, key %u, value %u, max_entries "
-				"%u, flags 0x%x): %s",
+		uxdp_ld_err(ld,
+			    "map '%s': cannot create (type %u, key %u, value %u, max_entries "
+			    "%u, flags 0x%x): %s",
 			    m->name, m->type, m->key_size, m->value_size, m->max_entries,
 			    m->map_flags, strerror(e));
 		errno = e;
@@ -666,8 +687,10 @@ int uxdp_ld_create_maps(struct uxdp_loader *ld)
 		}
 		err = uxdp_map__update_elem(m->map, &zero, s->data->d_buf, 0);
 		if (err) {
-			uxdp_ld_err(ld, "map '%s': cannot store the initial contents of section '%s': %s",
-				    m->kname, s->name, strerror(-err));
+			uxdp_ld_err(
+				ld,
+				"map '%s': cannot store the initial contents of section '%s': %s",
+				m->kname, s->name, strerror(-err));
 			return err;
 		}
 	}
@@ -703,8 +726,8 @@ int uxdp_ld_collect_map_relos(struct uxdp_loader *ld, size_t rel_idx)
 		}
 		sidx = GELF_R_SYM(rel.r_info);
 		if (sidx >= ld->sym_cnt) {
-			uxdp_ld_err(ld, "section '%s': relocation #%zu: no symbol #%zu", rs->name, i,
-				    sidx);
+			uxdp_ld_err(ld, "section '%s': relocation #%zu: no symbol #%zu", rs->name,
+				    i, sidx);
 			return -EINVAL;
 		}
 		sym = &ld->syms[sidx];
@@ -718,22 +741,25 @@ int uxdp_ld_collect_map_relos(struct uxdp_loader *ld, size_t rel_idx)
 			}
 		}
 		if (!m) {
-			uxdp_ld_err(ld, "section '.maps': relocation #%zu at offset %llu is not "
-					"inside a map definition",
+			uxdp_ld_err(ld,
+				    "section '.maps': relocation #%zu at offset %llu is not "
+				    "inside a map definition",
 				    i, (unsigned long long)rel.r_offset);
 			return -EINVAL;
 		}
 		if (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
 			if (sym->st_shndx != ld->maps_idx ||
 			    (target = uxdp_ld_find_map_at(ld, ld->maps_idx, sym->st_value)) < 0) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': initial value '%s' is not "
-						"a BTF-defined map",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': initial value '%s' is not "
+					    "a BTF-defined map",
 					    m->name, sname);
 				return -EINVAL;
 			}
 			if (m->type == BPF_MAP_TYPE_HASH_OF_MAPS && m->key_size != 4) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': a statically initialised "
-						"hash of maps needs 4-byte keys",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': a statically initialised "
+					    "hash of maps needs 4-byte keys",
 					    m->name);
 				return -EINVAL;
 			}
@@ -744,15 +770,17 @@ int uxdp_ld_collect_map_relos(struct uxdp_loader *ld, size_t rel_idx)
 				f = uxdp_ld_find_func(ld, sym->st_shndx, sym->st_value / 8);
 			if (!f || f->is_sub || f->prog_idx < 0 ||
 			    (uint64_t)f->sec_insn_off * 8 != sym->st_value) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': initial value '%s' is not "
-						"an XDP entry program",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': initial value '%s' is not "
+					    "an XDP entry program",
 					    m->name, sname);
 				return -EINVAL;
 			}
 			target = (int)(f - ld->funcs);
 		} else {
-			uxdp_ld_err(ld, "section '.maps': map '%s': relocation '%s' in a map of type "
-					"%u (only prog_array and map-in-map take initial values)",
+			uxdp_ld_err(ld,
+				    "section '.maps': map '%s': relocation '%s' in a map of type "
+				    "%u (only prog_array and map-in-map take initial values)",
 				    m->name, sname, m->type);
 			return -EINVAL;
 		}
@@ -766,7 +794,8 @@ int uxdp_ld_collect_map_relos(struct uxdp_loader *ld, size_t rel_idx)
 			def = var ? uxdp_btf_skip_mods(ld->btf, var->type, NULL) : NULL;
 		}
 		if (!def || !btf_is_struct(def) || !btf_vlen(def)) {
-			uxdp_ld_err(ld, "section '.maps': map '%s': no definition for initial values",
+			uxdp_ld_err(ld,
+				    "section '.maps': map '%s': no definition for initial values",
 				    m->name);
 			return -EINVAL;
 		}
@@ -775,8 +804,9 @@ int uxdp_ld_collect_map_relos(struct uxdp_loader *ld, size_t rel_idx)
 				ld->btf, btf_members(def)[btf_vlen(def) - 1].name_off);
 
 			if (!mn || strcmp(mn, "values")) {
-				uxdp_ld_err(ld, "section '.maps': map '%s': initial values need "
-						"'values' as the last field",
+				uxdp_ld_err(ld,
+					    "section '.maps': map '%s': initial values need "
+					    "'values' as the last field",
 					    m->name);
 				return -EINVAL;
 			}
@@ -785,15 +815,17 @@ int uxdp_ld_collect_map_relos(struct uxdp_loader *ld, size_t rel_idx)
 		moff = (uint64_t)bit_off / 8;
 		off = rel.r_offset - m->sec_off;
 		if (off < moff || (off - moff) % 8) {
-			uxdp_ld_err(ld, "section '.maps': map '%s': relocation at offset %llu is not "
-					"a 'values' slot",
+			uxdp_ld_err(ld,
+				    "section '.maps': map '%s': relocation at offset %llu is not "
+				    "a 'values' slot",
 				    m->name, (unsigned long long)rel.r_offset);
 			return -EINVAL;
 		}
 		slot = (uint32_t)((off - moff) / 8);
 		if (slot >= m->max_entries) {
-			uxdp_ld_err(ld, "section '.maps': map '%s': initial value #%u beyond "
-					"max_entries %u",
+			uxdp_ld_err(ld,
+				    "section '.maps': map '%s': initial value #%u beyond "
+				    "max_entries %u",
 				    m->name, slot, m->max_entries);
 			return -EINVAL;
 		}

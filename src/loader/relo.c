@@ -17,12 +17,12 @@
 #include "loader/loader_internal.h"
 #include "vm/vm_internal.h"
 
-#define R_BPF_NONE 0
-#define R_BPF_64_64 1
-#define R_BPF_64_ABS64 2
-#define R_BPF_64_ABS32 3
+#define R_BPF_NONE	  0
+#define R_BPF_64_64	  1
+#define R_BPF_64_ABS64	  2
+#define R_BPF_64_ABS32	  3
 #define R_BPF_64_NODYLD32 4
-#define R_BPF_64_32 10
+#define R_BPF_64_32	  10
 
 static bool is_ldimm64(const struct bpf_insn *insn)
 {
@@ -42,7 +42,8 @@ struct uxdp_func *uxdp_ld_find_func(struct uxdp_loader *ld, size_t sec_idx, uint
 		size_t mid = lo + (hi - lo) / 2;
 		struct uxdp_func *f = &ld->funcs[mid];
 
-		if (f->sec_idx < sec_idx || (f->sec_idx == sec_idx && f->sec_insn_off + f->insn_cnt <= insn))
+		if (f->sec_idx < sec_idx ||
+		    (f->sec_idx == sec_idx && f->sec_insn_off + f->insn_cnt <= insn))
 			lo = mid + 1;
 		else if (f->sec_idx > sec_idx || f->sec_insn_off > insn)
 			hi = mid;
@@ -55,13 +56,20 @@ struct uxdp_func *uxdp_ld_find_func(struct uxdp_loader *ld, size_t sec_idx, uint
 static const char *rel_type_name(unsigned int t)
 {
 	switch (t) {
-	case R_BPF_NONE: return "R_BPF_NONE";
-	case R_BPF_64_64: return "R_BPF_64_64";
-	case R_BPF_64_ABS64: return "R_BPF_64_ABS64";
-	case R_BPF_64_ABS32: return "R_BPF_64_ABS32";
-	case R_BPF_64_NODYLD32: return "R_BPF_64_NODYLD32";
-	case R_BPF_64_32: return "R_BPF_64_32";
-	default: return "unknown";
+	case R_BPF_NONE:
+		return "R_BPF_NONE";
+	case R_BPF_64_64:
+		return "R_BPF_64_64";
+	case R_BPF_64_ABS64:
+		return "R_BPF_64_ABS64";
+	case R_BPF_64_ABS32:
+		return "R_BPF_64_ABS32";
+	case R_BPF_64_NODYLD32:
+		return "R_BPF_64_NODYLD32";
+	case R_BPF_64_32:
+		return "R_BPF_64_32";
+	default:
+		return "unknown";
 	}
 }
 
@@ -81,7 +89,8 @@ static bool is_text_func_sym(struct uxdp_loader *ld, const GElf_Sym *sym)
 	int type = GELF_ST_TYPE(sym->st_info);
 
 	return ld->text_idx && sym->st_shndx == ld->text_idx &&
-	       (type == STT_FUNC || (type == STT_SECTION && GELF_ST_BIND(sym->st_info) == STB_LOCAL));
+	       (type == STT_FUNC ||
+		(type == STT_SECTION && GELF_ST_BIND(sym->st_info) == STB_LOCAL));
 }
 
 /* One relocation of a program section or .text. */
@@ -90,7 +99,7 @@ static int record_prog_relo(struct uxdp_loader *ld, const struct uxdp_sec *sec, 
 {
 	size_t sidx = GELF_R_SYM(rel->r_info), insn_idx;
 	unsigned int rtype = GELF_R_TYPE(rel->r_info);
-	struct uxdp_relo r = { 0 };
+	struct uxdp_relo r = {0};
 	const struct uxdp_sec *tsec;
 	const struct bpf_insn *insn;
 	const GElf_Sym *sym;
@@ -124,14 +133,16 @@ static int record_prog_relo(struct uxdp_loader *ld, const struct uxdp_sec *sec, 
 	r.insn = (uint32_t)(insn_idx - f->sec_insn_off);
 	insn = &f->insns[r.insn];
 	if (sym->st_shndx == SHN_UNDEF) {
-		uxdp_ld_err(ld, "section '%s': insn %zu: relocation against undefined symbol '%s' "
-				"(extern variables, kfuncs and ksyms are not supported)",
+		uxdp_ld_err(ld,
+			    "section '%s': insn %zu: relocation against undefined symbol '%s' "
+			    "(extern variables, kfuncs and ksyms are not supported)",
 			    sec->name, insn_idx, sname);
 		return -EINVAL;
 	}
 	if (sym->st_shndx >= ld->sec_cnt) {
-		uxdp_ld_err(ld, "section '%s': insn %zu: relocation against symbol '%s' in special "
-				"section 0x%x (uninitialised global variable?)",
+		uxdp_ld_err(ld,
+			    "section '%s': insn %zu: relocation against symbol '%s' in special "
+			    "section 0x%x (uninitialised global variable?)",
 			    sec->name, insn_idx, sname, sym->st_shndx);
 		return -EINVAL;
 	}
@@ -145,14 +156,16 @@ static int record_prog_relo(struct uxdp_loader *ld, const struct uxdp_sec *sec, 
 
 	if (is_call(insn)) {
 		if (rtype != R_BPF_64_32 || insn->src_reg != BPF_PSEUDO_CALL) {
-			uxdp_ld_err(ld, "section '%s': insn %zu: %s relocation on a call that is not "
-					"a bpf-to-bpf call",
+			uxdp_ld_err(ld,
+				    "section '%s': insn %zu: %s relocation on a call that is not "
+				    "a bpf-to-bpf call",
 				    sec->name, insn_idx, rel_type_name(rtype));
 			return -EINVAL;
 		}
 		if (!is_text_func_sym(ld, sym)) {
-			uxdp_ld_err(ld, "section '%s': insn %zu: call to '%s' in section '%s': "
-					"subprograms must be in .text",
+			uxdp_ld_err(ld,
+				    "section '%s': insn %zu: call to '%s' in section '%s': "
+				    "subprograms must be in .text",
 				    sec->name, insn_idx, sname, tsec->name);
 			return -EINVAL;
 		}
@@ -165,13 +178,15 @@ static int record_prog_relo(struct uxdp_loader *ld, const struct uxdp_sec *sec, 
 		return add_relo(f, &r);
 	}
 	if (!is_ldimm64(insn) || rtype != R_BPF_64_64 || r.insn + 1 >= f->insn_cnt) {
-		uxdp_ld_err(ld, "section '%s': insn %zu: %s relocation against '%s' on an "
-				"instruction (code 0x%02x) that is neither lddw nor call",
+		uxdp_ld_err(ld,
+			    "section '%s': insn %zu: %s relocation against '%s' on an "
+			    "instruction (code 0x%02x) that is neither lddw nor call",
 			    sec->name, insn_idx, rel_type_name(rtype), sname, insn->code);
 		return -EINVAL;
 	}
 	if (is_text_func_sym(ld, sym)) {
-		if (sym->st_value % sizeof(struct bpf_insn) || insn->imm % (int)sizeof(struct bpf_insn)) {
+		if (sym->st_value % sizeof(struct bpf_insn) ||
+		    insn->imm % (int)sizeof(struct bpf_insn)) {
 			uxdp_ld_err(ld, "section '%s': insn %zu: misaligned function address '%s'",
 				    sec->name, insn_idx, sname);
 			return -EINVAL;
@@ -184,8 +199,9 @@ static int record_prog_relo(struct uxdp_loader *ld, const struct uxdp_sec *sec, 
 	case UXDP_SEC_LEGACY_MAPS:
 		r.map_idx = uxdp_ld_find_map_at(ld, sym->st_shndx, sym->st_value);
 		if (r.map_idx < 0) {
-			uxdp_ld_err(ld, "section '%s': insn %zu: '%s' (offset %llu of '%s') is not "
-					"a map",
+			uxdp_ld_err(ld,
+				    "section '%s': insn %zu: '%s' (offset %llu of '%s') is not "
+				    "a map",
 				    sec->name, insn_idx, sname, (unsigned long long)sym->st_value,
 				    tsec->name);
 			return -EINVAL;
@@ -200,8 +216,9 @@ static int record_prog_relo(struct uxdp_loader *ld, const struct uxdp_sec *sec, 
 		r.type = UXDP_RELO_DATA;
 		return add_relo(f, &r);
 	default:
-		uxdp_ld_err(ld, "section '%s': insn %zu: relocation against '%s' in section '%s', "
-				"which is neither a map nor global data",
+		uxdp_ld_err(ld,
+			    "section '%s': insn %zu: relocation against '%s' in section '%s', "
+			    "which is neither a map nor global data",
 			    sec->name, insn_idx, sname, tsec->name);
 		return -EINVAL;
 	}
@@ -234,13 +251,16 @@ static int check_data_relos(struct uxdp_loader *ld, const struct uxdp_sec *rs,
 		if (GELF_ST_TYPE(sym->st_info) == STT_FUNC ||
 		    (ts && (ts->kind == UXDP_SEC_PROG || ts->kind == UXDP_SEC_TEXT ||
 			    ts->kind == UXDP_SEC_MAPS || ts->kind == UXDP_SEC_LEGACY_MAPS))) {
-			uxdp_ld_err(ld, "section '%s': offset %llu holds the address of '%s' (a %s); "
-					"pointers to functions or maps in global data are not "
-					"supported",
+			uxdp_ld_err(ld,
+				    "section '%s': offset %llu holds the address of '%s' (a %s); "
+				    "pointers to functions or maps in global data are not "
+				    "supported",
 				    target->name, (unsigned long long)rel.r_offset,
 				    ld->sym_names[sidx],
 				    ts && (ts->kind == UXDP_SEC_MAPS ||
-					   ts->kind == UXDP_SEC_LEGACY_MAPS) ? "map" : "function");
+					   ts->kind == UXDP_SEC_LEGACY_MAPS)
+					    ? "map"
+					    : "function");
 			return -EINVAL;
 		}
 		/* Pointers to other data: libbpf leaves them unresolved too. */
@@ -259,8 +279,8 @@ int uxdp_ld_collect_relos(struct uxdp_loader *ld)
 		if (rs->kind != UXDP_SEC_REL)
 			continue;
 		if (rs->shdr.sh_info >= ld->sec_cnt || rs->shdr.sh_info == 0) {
-			uxdp_ld_err(ld, "section '%s': relocations for missing section %u", rs->name,
-				    rs->shdr.sh_info);
+			uxdp_ld_err(ld, "section '%s': relocations for missing section %u",
+				    rs->name, rs->shdr.sh_info);
 			return -EINVAL;
 		}
 		target = &ld->secs[rs->shdr.sh_info];
@@ -284,8 +304,9 @@ int uxdp_ld_collect_relos(struct uxdp_loader *ld)
 					return -EINVAL;
 				}
 				if (!target->data) {
-					uxdp_ld_err(ld, "section '%s': relocations for an empty "
-							"section",
+					uxdp_ld_err(ld,
+						    "section '%s': relocations for an empty "
+						    "section",
 						    rs->name);
 					return -EINVAL;
 				}
@@ -389,7 +410,7 @@ int uxdp_ld_link_prog(struct uxdp_loader *ld, struct uxdp_obj_prog *p)
 		err = -ENOMEM;
 		goto out;
 	}
-	stack[depth++] = (struct link_frame){ main_f, 0 };
+	stack[depth++] = (struct link_frame){main_f, 0};
 	while (depth) {
 		struct link_frame *fr = &stack[depth - 1];
 		struct uxdp_func *f = fr->f, *callee;
@@ -417,8 +438,9 @@ int uxdp_ld_link_prog(struct uxdp_loader *ld, struct uxdp_obj_prog *p)
 			tsec = ld->text_idx;
 			target = ((int64_t)r->sym_off + insn->imm) / 8;
 		} else if (is_ldimm64(insn)) {
-			uxdp_ld_err(ld, "section '%s': insn %u: function address without a "
-					"relocation",
+			uxdp_ld_err(ld,
+				    "section '%s': insn %u: function address without a "
+				    "relocation",
 				    fsec->name, f->sec_insn_off + idx);
 			err = -EINVAL;
 			goto out;
@@ -427,12 +449,13 @@ int uxdp_ld_link_prog(struct uxdp_loader *ld, struct uxdp_obj_prog *p)
 			tsec = f->sec_idx;
 			target = (int64_t)f->sec_insn_off + idx + insn->imm + 1;
 		}
-		callee = target >= 0 && target <= UINT32_MAX ?
-				 uxdp_ld_find_func(ld, tsec, (uint32_t)target) :
-				 NULL;
+		callee = target >= 0 && target <= UINT32_MAX
+				 ? uxdp_ld_find_func(ld, tsec, (uint32_t)target)
+				 : NULL;
 		if (!callee || callee->sec_insn_off != target) {
-			uxdp_ld_err(ld, "section '%s': insn %u: %s target (insn %lld of '%s') is not "
-					"the start of a function",
+			uxdp_ld_err(ld,
+				    "section '%s': insn %u: %s target (insn %lld of '%s') is not "
+				    "the start of a function",
 				    fsec->name, f->sec_insn_off + idx,
 				    is_call(insn) ? "call" : "function address", (long long)target,
 				    ld->secs[tsec].name);
@@ -441,8 +464,9 @@ int uxdp_ld_link_prog(struct uxdp_loader *ld, struct uxdp_obj_prog *p)
 		}
 		if (callee->sub_off < 0) {
 			if (cnt + callee->insn_cnt > UXDP_MAX_INSNS) {
-				uxdp_ld_err(ld, "section '%s': program '%s': more than %d "
-						"instructions with its subprograms",
+				uxdp_ld_err(ld,
+					    "section '%s': program '%s': more than %d "
+					    "instructions with its subprograms",
 					    p->sec_name, p->name, UXDP_MAX_INSNS);
 				err = -E2BIG;
 				goto out;
@@ -472,7 +496,7 @@ int uxdp_ld_link_prog(struct uxdp_loader *ld, struct uxdp_obj_prog *p)
 				stack = ns;
 				cap *= 2;
 			}
-			stack[depth++] = (struct link_frame){ callee, 0 };
+			stack[depth++] = (struct link_frame){callee, 0};
 		}
 		insn->imm = (int32_t)(callee->sub_off - (f->sub_off + idx) - 1);
 	}

@@ -70,8 +70,8 @@ static inline struct uxdp_object *ld_open(const char *name, char *log, bool load
 					  const char *obj_name)
 {
 	char p[512];
-	struct uxdp_object_open_opts o = { .sz = sizeof(o), .log_buf = log,
-					   .log_size = LD_LOG_SIZE, .object_name = obj_name };
+	struct uxdp_object_open_opts o = {
+		.sz = sizeof(o), .log_buf = log, .log_size = LD_LOG_SIZE, .object_name = obj_name};
 
 	if (log)
 		log[0] = '\0';
@@ -167,8 +167,8 @@ static inline long long ld_sym_value(const char *obj_name, const char *sym)
 /* Open an in-memory image (relocate only) and expect a refusal naming frag. */
 static inline int ld_expect_refusal(const void *img, size_t size, const char *frag, char *log)
 {
-	struct uxdp_object_open_opts o = { .sz = sizeof(o), .log_buf = log,
-					   .log_size = LD_LOG_SIZE, .object_name = "bad" };
+	struct uxdp_object_open_opts o = {
+		.sz = sizeof(o), .log_buf = log, .log_size = LD_LOG_SIZE, .object_name = "bad"};
 	struct uxdp_object *obj;
 
 	errno = 0;

@@ -94,7 +94,8 @@ static void *build_elf(const struct sec_spec *secs, size_t n, size_t *out_size)
 	return img;
 }
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define MOV0 INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0)
 #define EXIT INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
@@ -106,10 +107,10 @@ static void *build_prog_obj(const struct bpf_insn *code, size_t cnt, const Elf64
 			    size_t nsyms, const Elf64_Rel *rels, size_t nrels, size_t *size)
 {
 	struct sec_spec s[4] = {
-		{ "xdp", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, code, cnt * sizeof(*code) },
-		{ ".strtab", SHT_STRTAB, 0, two_names, sizeof(two_names) },
-		{ ".symtab", SHT_SYMTAB, 0, syms, nsyms * sizeof(*syms), 2, 1, sizeof(Elf64_Sym) },
-		{ ".relxdp", SHT_REL, 0, rels, nrels * sizeof(*rels), 3, 1, sizeof(Elf64_Rel) },
+		{"xdp", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, code, cnt * sizeof(*code)},
+		{".strtab", SHT_STRTAB, 0, two_names, sizeof(two_names)},
+		{".symtab", SHT_SYMTAB, 0, syms, nsyms * sizeof(*syms), 2, 1, sizeof(Elf64_Sym)},
+		{".relxdp", SHT_REL, 0, rels, nrels * sizeof(*rels), 3, 1, sizeof(Elf64_Rel)},
 	};
 
 	return build_elf(s, rels ? 4 : 3, size);
@@ -117,16 +118,19 @@ static void *build_prog_obj(const struct bpf_insn *code, size_t cnt, const Elf64
 
 static Elf64_Sym func_sym(uint32_t name, uint16_t shndx, uint64_t off, uint64_t size)
 {
-	return (Elf64_Sym){ .st_name = name, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
-			    .st_shndx = shndx, .st_value = off, .st_size = size };
+	return (Elf64_Sym){.st_name = name,
+			   .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+			   .st_shndx = shndx,
+			   .st_value = off,
+			   .st_size = size};
 }
 
 UXDP_TEST(built_object_loads, fast)
 {
-	struct bpf_insn code[] = { INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS), EXIT };
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 0, sizeof(code)) };
+	struct bpf_insn code[] = {INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS), EXIT};
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 0, sizeof(code))};
 	char *log = calloc(1, LD_LOG_SIZE);
-	struct uxdp_object_open_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = LD_LOG_SIZE };
+	struct uxdp_object_open_opts o = {.sz = sizeof(o), .log_buf = log, .log_size = LD_LOG_SIZE};
 	struct uxdp_object *obj;
 	size_t size;
 	void *img = build_prog_obj(code, 2, syms, 2, NULL, 0, &size);
@@ -148,7 +152,7 @@ UXDP_TEST(bad_too_many_insns, slow)
 {
 	size_t cnt = UXDP_MAX_INSNS + 1, size, i;
 	struct bpf_insn *code = malloc(cnt * sizeof(*code));
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 0, cnt * sizeof(*code)) };
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 0, cnt * sizeof(*code))};
 	char *log = calloc(1, LD_LOG_SIZE);
 	void *img;
 	int rc;
@@ -169,8 +173,8 @@ UXDP_TEST(bad_too_many_insns, slow)
 
 UXDP_TEST(bad_program_refused_by_prog_load, fast)
 {
-	struct bpf_insn code[] = { INSN(0xff, 0, 0, 0, 0), EXIT };
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 0, sizeof(code)) };
+	struct bpf_insn code[] = {INSN(0xff, 0, 0, 0, 0), EXIT};
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 0, sizeof(code))};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
 	void *img = build_prog_obj(code, 2, syms, 2, NULL, 0, &size);
@@ -188,15 +192,16 @@ UXDP_TEST(bad_program_refused_by_prog_load, fast)
 
 UXDP_TEST(bad_call_into_middle_of_function, fast)
 {
-	struct bpf_insn code[] = { INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0), MOV0, EXIT };
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 0, sizeof(code)) };
+	struct bpf_insn code[] = {INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0), MOV0, EXIT};
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 0, sizeof(code))};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
 	void *img = build_prog_obj(code, 3, syms, 2, NULL, 0, &size);
 	int rc;
 
-	rc = ld_expect_refusal(img, size, "section 'xdp': insn 0: call target (insn 1 of 'xdp') "
-					  "is not the start of a function",
+	rc = ld_expect_refusal(img, size,
+			       "section 'xdp': insn 0: call target (insn 1 of 'xdp') "
+			       "is not the start of a function",
 			       log);
 	free(img);
 	free(log);
@@ -205,17 +210,18 @@ UXDP_TEST(bad_call_into_middle_of_function, fast)
 
 UXDP_TEST(bad_call_relocation_outside_text, fast)
 {
-	struct bpf_insn code[] = { INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, -1), EXIT,
-				   MOV0, EXIT };
-	Elf64_Sym syms[3] = { { 0 }, func_sym(1, 1, 0, 16), func_sym(3, 1, 16, 16) };
-	Elf64_Rel rel = { .r_offset = 0, .r_info = ELF64_R_INFO(2, 10) };
+	struct bpf_insn code[] = {INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, -1), EXIT, MOV0,
+				  EXIT};
+	Elf64_Sym syms[3] = {{0}, func_sym(1, 1, 0, 16), func_sym(3, 1, 16, 16)};
+	Elf64_Rel rel = {.r_offset = 0, .r_info = ELF64_R_INFO(2, 10)};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
 	void *img = build_prog_obj(code, 4, syms, 3, &rel, 1, &size);
 	int rc;
 
-	rc = ld_expect_refusal(img, size, "insn 0: call to 'g' in section 'xdp': subprograms must "
-					  "be in .text",
+	rc = ld_expect_refusal(img, size,
+			       "insn 0: call to 'g' in section 'xdp': subprograms must "
+			       "be in .text",
 			       log);
 	free(img);
 	free(log);
@@ -224,16 +230,17 @@ UXDP_TEST(bad_call_relocation_outside_text, fast)
 
 UXDP_TEST(bad_relocation_on_plain_insn, fast)
 {
-	struct bpf_insn code[] = { MOV0, EXIT };
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 0, sizeof(code)) };
-	Elf64_Rel rel = { .r_offset = 0, .r_info = ELF64_R_INFO(1, 1) };
+	struct bpf_insn code[] = {MOV0, EXIT};
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 0, sizeof(code))};
+	Elf64_Rel rel = {.r_offset = 0, .r_info = ELF64_R_INFO(1, 1)};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
 	void *img = build_prog_obj(code, 2, syms, 2, &rel, 1, &size);
 	int rc;
 
-	rc = ld_expect_refusal(img, size, "insn 0: R_BPF_64_64 relocation against 'f' on an "
-					  "instruction (code 0xb7) that is neither lddw nor call",
+	rc = ld_expect_refusal(img, size,
+			       "insn 0: R_BPF_64_64 relocation against 'f' on an "
+			       "instruction (code 0xb7) that is neither lddw nor call",
 			       log);
 	free(img);
 	free(log);
@@ -242,9 +249,9 @@ UXDP_TEST(bad_relocation_on_plain_insn, fast)
 
 UXDP_TEST(bad_relocation_offsets, fast)
 {
-	struct bpf_insn code[] = { MOV0, EXIT };
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 0, sizeof(code)) };
-	Elf64_Rel rel = { .r_offset = 3, .r_info = ELF64_R_INFO(1, 1) };
+	struct bpf_insn code[] = {MOV0, EXIT};
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 0, sizeof(code))};
+	Elf64_Rel rel = {.r_offset = 3, .r_info = ELF64_R_INFO(1, 1)};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
 	void *img = build_prog_obj(code, 2, syms, 2, &rel, 1, &size);
@@ -262,9 +269,9 @@ UXDP_TEST(bad_relocation_offsets, fast)
 
 UXDP_TEST(bad_no_symbol_table, fast)
 {
-	struct bpf_insn code[] = { MOV0, EXIT };
+	struct bpf_insn code[] = {MOV0, EXIT};
 	struct sec_spec s[1] = {
-		{ "xdp", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, code, sizeof(code) },
+		{"xdp", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, code, sizeof(code)},
 	};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
@@ -278,8 +285,8 @@ UXDP_TEST(bad_no_symbol_table, fast)
 
 UXDP_TEST(bad_function_crosses_section_end, fast)
 {
-	struct bpf_insn code[] = { MOV0, EXIT };
-	Elf64_Sym syms[2] = { { 0 }, func_sym(1, 1, 8, 16) };
+	struct bpf_insn code[] = {MOV0, EXIT};
+	Elf64_Sym syms[2] = {{0}, func_sym(1, 1, 8, 16)};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size;
 	void *img = build_prog_obj(code, 2, syms, 2, NULL, 0, &size);
@@ -293,12 +300,12 @@ UXDP_TEST(bad_function_crosses_section_end, fast)
 
 UXDP_TEST(bad_legacy_map_section_size, fast)
 {
-	uint32_t defs[5] = { BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0 };
-	Elf64_Sym syms[4] = { { 0 } };
+	uint32_t defs[5] = {BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0};
+	Elf64_Sym syms[4] = {{0}};
 	struct sec_spec s[3] = {
-		{ "maps", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, defs, sizeof(defs) },
-		{ ".strtab", SHT_STRTAB, 0, two_names, sizeof(two_names) },
-		{ ".symtab", SHT_SYMTAB, 0, syms, sizeof(syms), 2, 1, sizeof(Elf64_Sym) },
+		{"maps", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, defs, sizeof(defs)},
+		{".strtab", SHT_STRTAB, 0, two_names, sizeof(two_names)},
+		{".symtab", SHT_SYMTAB, 0, syms, sizeof(syms), 2, 1, sizeof(Elf64_Sym)},
 	};
 	char *log = calloc(1, LD_LOG_SIZE);
 	size_t size, i;
@@ -306,8 +313,11 @@ UXDP_TEST(bad_legacy_map_section_size, fast)
 	int rc;
 
 	for (i = 1; i < 4; i++)
-		syms[i] = (Elf64_Sym){ .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
-				       .st_shndx = 1, .st_value = 0, .st_size = 20 };
+		syms[i] = (Elf64_Sym){.st_name = 1,
+				      .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
+				      .st_shndx = 1,
+				      .st_value = 0,
+				      .st_size = 20};
 	img = build_elf(s, 3, &size);
 	rc = ld_expect_refusal(img, size, "section 'maps': 20 bytes for 3 maps", log);
 	free(img);
@@ -331,8 +341,10 @@ UXDP_TEST(bad_truncated_at_many_lengths, fast)
 
 	LD_LOAD_OR_SKIP("ld_maps", buf, size);
 	for (len = 1; len < size; len += len < 1024 ? 1 : 97) {
-		struct uxdp_object_open_opts o = { .sz = sizeof(o), .log_buf = log,
-						   .log_size = LD_LOG_SIZE, .object_name = "cut" };
+		struct uxdp_object_open_opts o = {.sz = sizeof(o),
+						  .log_buf = log,
+						  .log_size = LD_LOG_SIZE,
+						  .object_name = "cut"};
 		struct uxdp_object *obj;
 
 		cut = malloc(len); /* exact-size copy: ASan sees any overread */
@@ -362,8 +374,10 @@ static int flip_run(const char *name, uint32_t seed, int rounds)
 	LD_LOAD_OR_SKIP(name, buf, size);
 	mut = malloc(size);
 	for (r = 0; r < rounds; r++) {
-		struct uxdp_object_open_opts o = { .sz = sizeof(o), .log_buf = log,
-						   .log_size = LD_LOG_SIZE, .object_name = "flip" };
+		struct uxdp_object_open_opts o = {.sz = sizeof(o),
+						  .log_buf = log,
+						  .log_size = LD_LOG_SIZE,
+						  .object_name = "flip"};
 		struct uxdp_object *obj;
 		int k, nflips = 1 + lcg(&seed) % 4;
 
@@ -616,8 +630,7 @@ static int obj_refusal(const char *name, const char *frag)
 
 UXDP_TEST(bad_unknown_program_section, fast)
 {
-	return obj_refusal("ld_bad_section",
-			   "section 'xdp_bogus/thing': unknown program section");
+	return obj_refusal("ld_bad_section", "section 'xdp_bogus/thing': unknown program section");
 }
 
 UXDP_TEST(bad_btf_map_unknown_field, fast)
@@ -644,7 +657,7 @@ UXDP_TEST(bad_static_program, fast)
 UXDP_TEST(bad_missing_file, fast)
 {
 	char log[256] = "";
-	struct uxdp_object_open_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = sizeof(log) };
+	struct uxdp_object_open_opts o = {.sz = sizeof(o), .log_buf = log, .log_size = sizeof(log)};
 
 	errno = 0;
 	ASSERT_NULL(uxdp_object__open_file("/nonexistent/dir/x.bpf.o", &o));
@@ -655,7 +668,7 @@ UXDP_TEST(bad_missing_file, fast)
 
 UXDP_TEST(bad_arguments, fast)
 {
-	struct uxdp_object_open_opts o = { .sz = 4 };
+	struct uxdp_object_open_opts o = {.sz = 4};
 	static const char x[8];
 
 	errno = 0;

@@ -27,8 +27,8 @@ static const struct bpf_insn *prog_insns(struct uxdp_object *obj, const char *na
 /* Run an XDP program on a packet; returns the action or -1. */
 static int run_pkt(struct uxdp_prog *prog, const void *pkt, uint32_t len)
 {
-	struct uxdp_exec_opts eo = { .sz = sizeof(eo) };
-	struct uxdp_test_run_opts ro = { .sz = sizeof(ro) };
+	struct uxdp_exec_opts eo = {.sz = sizeof(eo)};
+	struct uxdp_test_run_opts ro = {.sz = sizeof(ro)};
 	struct uxdp_exec *ex = uxdp_exec__new(&eo);
 	int err;
 
@@ -42,9 +42,9 @@ static int run_pkt(struct uxdp_prog *prog, const void *pkt, uint32_t len)
 }
 
 static const uint8_t ipv4_pkt[64] = {
-	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00, /* ethernet, IPv4 */
-	0x45, 0, 0, 50, 0, 0, 0, 0, 64, 17, 0, 0,	     /* ttl 64, UDP */
-	10, 0, 0, 1, 10, 0, 0, 2,
+	1,    2, 3, 4,	5,  6, 7, 8, 9,	 10, 11, 12, 0x08, 0x00, /* ethernet, IPv4 */
+	0x45, 0, 0, 50, 0,  0, 0, 0, 64, 17, 0,	 0,		 /* ttl 64, UDP */
+	10,   0, 0, 1,	10, 0, 0, 2,
 };
 
 struct map_shape {
@@ -55,17 +55,17 @@ struct map_shape {
 UXDP_TEST(maps_btf_shapes, fast)
 {
 	static const struct map_shape want[] = {
-		{ "arr", BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0 },
-		{ "hsh", BPF_MAP_TYPE_HASH, 8, 16, 32, BPF_F_NO_PREALLOC },
-		{ "pcpu", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 2, 0 },
-		{ "locked", BPF_MAP_TYPE_LRU_HASH, 4, 16, 16, 0 },
-		{ "devs", BPF_MAP_TYPE_DEVMAP, 4, 8, 8, 0 },
-		{ "cpus", BPF_MAP_TYPE_CPUMAP, 4, 8, 4, 0 },
-		{ "inner_a", BPF_MAP_TYPE_ARRAY, 4, 4, 3, 0 },
-		{ "inner_b", BPF_MAP_TYPE_ARRAY, 4, 4, 3, 0 },
-		{ "outer", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0 },
-		{ "outer_hash", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 4, 0 },
-		{ "jmp", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0 },
+		{"arr", BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0},
+		{"hsh", BPF_MAP_TYPE_HASH, 8, 16, 32, BPF_F_NO_PREALLOC},
+		{"pcpu", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 2, 0},
+		{"locked", BPF_MAP_TYPE_LRU_HASH, 4, 16, 16, 0},
+		{"devs", BPF_MAP_TYPE_DEVMAP, 4, 8, 8, 0},
+		{"cpus", BPF_MAP_TYPE_CPUMAP, 4, 8, 4, 0},
+		{"inner_a", BPF_MAP_TYPE_ARRAY, 4, 4, 3, 0},
+		{"inner_b", BPF_MAP_TYPE_ARRAY, 4, 4, 3, 0},
+		{"outer", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0},
+		{"outer_hash", BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 4, 0},
+		{"jmp", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0},
 	};
 	char *log = calloc(1, LD_LOG_SIZE);
 	struct uxdp_object *obj;
@@ -214,7 +214,7 @@ UXDP_TEST(maps_lddw_use_map_table_indices, fast)
 	char *log = calloc(1, LD_LOG_SIZE);
 	struct uxdp_object *obj;
 	const struct bpf_insn *in;
-	bool used[16] = { false };
+	bool used[16] = {false};
 	size_t cnt, i, n = 0;
 
 	LD_REQUIRE("ld_maps");
@@ -251,14 +251,14 @@ UXDP_TEST(progs_sections_types_frags, fast)
 		enum uxdp_prog_type type;
 		bool frags;
 	} want[] = {
-		{ "tail_a", "xdp", UXDP_PROG_XDP, false },
-		{ "tail_b", "xdp", UXDP_PROG_XDP, false },
-		{ "use_maps", "xdp", UXDP_PROG_XDP, false },
-		{ "frags_prog", "xdp.frags", UXDP_PROG_XDP, true },
-		{ "devmap_prog", "xdp/devmap", UXDP_PROG_XDP_DEVMAP, false },
-		{ "devmap_frags_prog", "xdp.frags/devmap", UXDP_PROG_XDP_DEVMAP, true },
-		{ "cpumap_prog", "xdp/cpumap", UXDP_PROG_XDP_CPUMAP, false },
-		{ "cpumap_frags_prog", "xdp.frags/cpumap", UXDP_PROG_XDP_CPUMAP, true },
+		{"tail_a", "xdp", UXDP_PROG_XDP, false},
+		{"tail_b", "xdp", UXDP_PROG_XDP, false},
+		{"use_maps", "xdp", UXDP_PROG_XDP, false},
+		{"frags_prog", "xdp.frags", UXDP_PROG_XDP, true},
+		{"devmap_prog", "xdp/devmap", UXDP_PROG_XDP_DEVMAP, false},
+		{"devmap_frags_prog", "xdp.frags/devmap", UXDP_PROG_XDP_DEVMAP, true},
+		{"cpumap_prog", "xdp/cpumap", UXDP_PROG_XDP_CPUMAP, false},
+		{"cpumap_frags_prog", "xdp.frags/cpumap", UXDP_PROG_XDP_CPUMAP, true},
 	};
 	char *log = calloc(1, LD_LOG_SIZE);
 	struct uxdp_object *obj;
@@ -289,8 +289,8 @@ UXDP_TEST(progs_sections_types_frags, fast)
 
 UXDP_TEST(data_map_names_follow_libbpf, fast)
 {
-	static const char *const want[] = { "ld_data.rodata", "ld_data.data", ".data.custom",
-					    ".rodata.tbl", "ld_data.bss" };
+	static const char *const want[] = {"ld_data.rodata", "ld_data.data", ".data.custom",
+					   ".rodata.tbl", "ld_data.bss"};
 	char *log = calloc(1, LD_LOG_SIZE);
 	struct uxdp_object *obj;
 	size_t i;
@@ -342,15 +342,15 @@ UXDP_TEST(internal_map_name_rule, fast)
 	static const struct {
 		const char *obj, *sec, *want;
 	} c[] = {
-		{ "xdp_filter", ".rodata", "xdp_filt.rodata" },
-		{ "xdp_filter", ".bss", "xdp_filt.bss" },
-		{ "xdp_filter", ".data", "xdp_filt.data" },
-		{ "ab", ".rodata", "ab.rodata" },
-		{ "a-b c", ".data", "a_b_c.data" },
-		{ "obj", ".data.custom", ".data.custom" },
-		{ "obj", ".rodata.str1.1", ".rodata.str1.1" },
-		{ "obj", ".rodata.a_very_long_name", ".rodata.a_very_" },
-		{ "", ".rodata", ".rodata" },
+		{"xdp_filter", ".rodata", "xdp_filt.rodata"},
+		{"xdp_filter", ".bss", "xdp_filt.bss"},
+		{"xdp_filter", ".data", "xdp_filt.data"},
+		{"ab", ".rodata", "ab.rodata"},
+		{"a-b c", ".data", "a_b_c.data"},
+		{"obj", ".data.custom", ".data.custom"},
+		{"obj", ".rodata.str1.1", ".rodata.str1.1"},
+		{"obj", ".rodata.a_very_long_name", ".rodata.a_very_"},
+		{"", ".rodata", ".rodata"},
 	};
 	char out[16];
 	size_t i;
@@ -401,8 +401,7 @@ UXDP_TEST(data_initial_contents_and_flags, fast)
 		ASSERT_EQ(bss[i], 0);
 	ASSERT_TRUE(uxdp_map__flags(uxdp_object__find_map(obj, "ld_data.rodata")) &
 		    BPF_F_RDONLY_PROG);
-	ASSERT_TRUE(uxdp_map__flags(uxdp_object__find_map(obj, ".rodata.tbl")) &
-		    BPF_F_RDONLY_PROG);
+	ASSERT_TRUE(uxdp_map__flags(uxdp_object__find_map(obj, ".rodata.tbl")) & BPF_F_RDONLY_PROG);
 	ASSERT_FALSE(uxdp_map__flags(uxdp_object__find_map(obj, "ld_data.data")) &
 		     BPF_F_RDONLY_PROG);
 	ASSERT_FALSE(uxdp_map__flags(uxdp_object__find_map(obj, "ld_data.bss")) &
@@ -418,7 +417,7 @@ UXDP_TEST(data_lddw_map_value_offsets, fast)
 	struct uxdp_object *obj;
 	const struct bpf_insn *in;
 	size_t cnt, i, n = 0;
-	bool used[8] = { false };
+	bool used[8] = {false};
 	int ro, bss;
 	bool magic_seen = false, seen_off_ok = true;
 
@@ -480,7 +479,7 @@ UXDP_TEST(data_program_reads_and_writes_globals, fast)
 	memcpy(&u64, d, 8);
 	ASSERT_EQ(u64, 9); /* counter 7 + 2 */
 	memcpy(&u64, bss, 8);
-	ASSERT_EQ(u64, 1); /* hits */
+	ASSERT_EQ(u64, 1);		    /* hits */
 	memcpy(&seen1, bss + 8 + 4 * 1, 4); /* ingress_ifindex 1 -> seen[1] = table[1] + custom */
 	ASSERT_EQ(seen1, 20 + 0xabcd);
 	/* the verdict comes from the map at run time, not from a copy */
@@ -501,8 +500,8 @@ static long call_target(const struct bpf_insn *in, size_t i)
 UXDP_TEST(calls_subprograms_appended_depth_first, fast)
 {
 	/* .text bodies, as clang wrote them (calls are relocated, so compare opcodes only) */
-	static const uint8_t add3[] = { 0xbc, 0x04, 0x95 };
-	static const uint8_t loop_cb[] = { 0x61, 0x0c, 0x63, 0xb4, 0x95 };
+	static const uint8_t add3[] = {0xbc, 0x04, 0x95};
+	static const uint8_t loop_cb[] = {0x61, 0x0c, 0x63, 0xb4, 0x95};
 	char *log = calloc(1, LD_LOG_SIZE);
 	struct uxdp_object *obj;
 	const struct bpf_insn *in;
@@ -770,7 +769,7 @@ UXDP_TEST(skipped_non_xdp_sections_warn, fast)
 
 UXDP_TEST(open_mem_matches_open_file, fast)
 {
-	struct uxdp_object_open_opts o = { .sz = sizeof(o), .object_name = "memobj" };
+	struct uxdp_object_open_opts o = {.sz = sizeof(o), .object_name = "memobj"};
 	struct uxdp_object *obj;
 	size_t size;
 	void *buf;

@@ -13,7 +13,7 @@ __u32 pad_data = 9;
 __u64 hits;
 __u32 seen[4];
 __u32 custom_val __attribute__((section(".data.custom"))) = 0xabcd;
-const __u32 table[3] __attribute__((section(".rodata.tbl"))) = { 10, 20, 30 };
+const __u32 table[3] __attribute__((section(".rodata.tbl"))) = {10, 20, 30};
 
 SEC("xdp")
 int data_prog(struct xdp_md *ctx)

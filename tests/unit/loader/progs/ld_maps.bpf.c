@@ -75,7 +75,7 @@ struct {
 	__type(key, __u32);
 	__array(values, struct inner);
 } outer SEC(".maps") = {
-	.values = { [0] = &inner_b, [2] = &inner_a },
+	.values = {[0] = &inner_b, [2] = &inner_a},
 };
 
 struct {
@@ -94,7 +94,7 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(void *));
 } jmp SEC(".maps") = {
-	.values = { [1] = (void *)&tail_a, [3] = (void *)&tail_b },
+	.values = {[1] = (void *)&tail_a, [3] = (void *)&tail_b},
 };
 
 SEC("xdp")
