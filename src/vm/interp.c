@@ -97,6 +97,7 @@ enum special_op {
 	OP_BE32,
 	OP_BE64,
 	OP_LDX_W_MAYBE_CTX,
+	OP_POISON,
 	OP_SPECIAL_CNT,
 };
 
@@ -139,6 +140,8 @@ static int special_for(const struct uxdp_prog *prog, uint32_t i)
 			return OP_CALLX;
 		if (insn->src_reg == BPF_PSEUDO_CALL)
 			return OP_CALL_LOCAL;
+		if (insn->imm == UXDP_CORE_POISON_HELPER)
+			return OP_POISON;
 		return insn->imm == BPF_FUNC_tail_call ? OP_TAIL_CALL : OP_CALL_HELPER;
 	}
 	if (cls == BPF_JMP && op == BPF_EXIT)

@@ -107,6 +107,7 @@ static uint64_t INTERP_FN(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_
 		special[OP_BE32] = &&BE32;
 		special[OP_BE64] = &&BE64;
 		special[OP_LDX_W_MAYBE_CTX] = &&LDX_W_MAYBE_CTX;
+		special[OP_POISON] = &&POISON;
 		tables[0] = ops;
 		tables[1] = special;
 		return 0;
@@ -689,6 +690,13 @@ EXIT:
 	r[9] = frames[depth].r9;
 	r[10] = frames[depth].r10;
 	goto *ip->op;
+
+POISON:
+	/* a CO-RE-poisoned instruction was reached (see UXDP_CORE_POISON_HELPER) */
+	ex->runtime_errors++;
+	ex->depth = base_depth;
+	ex->cur_prog = saved_prog;
+	return 0;
 
 INVALID:
 	/* second half of lddw or an impossible opcode: never reached by a loaded program */

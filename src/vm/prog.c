@@ -484,7 +484,8 @@ static int check_helpers(const struct uxdp_prog *prog, char *log, size_t log_siz
 			i++;
 			continue;
 		}
-		if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg != 0)
+		if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg != 0 ||
+		    insn->imm == UXDP_CORE_POISON_HELPER)
 			continue;
 		proto = uxdp_helper_proto(insn->imm, prog->type);
 		if (!proto) {

@@ -13,6 +13,13 @@
 #include "uxdp/vm.h"
 #include "uxdp/map.h"
 
+/*
+ * The call libbpf (and our loader) writes over an instruction whose CO-RE
+ * relocation found no target. The kernel accepts it in code that never runs;
+ * so does uxdp, and a run that reaches it ends with r0 = 0 (XDP_ABORTED).
+ */
+#define UXDP_CORE_POISON_HELPER 0xbad2310
+
 /* Opcode pieces (linux/bpf_common.h gives BPF_CLASS etc.). */
 #define UXDP_OP_ATOMIC_MODE 0xc0 /* BPF_ATOMIC */
 #define UXDP_MODE_MEMSX 0x80	 /* BPF_MEMSX */

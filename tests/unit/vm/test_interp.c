@@ -525,3 +525,22 @@ UXDP_TEST(interp_counting_variant_counts_executed_insns, fast)
 	uxdp_prog__put(prog);
 	return UXDP_TEST_PASS;
 }
+
+UXDP_TEST(core_poison_loads_and_aborts_when_reached, fast)
+{
+	/* r0 = r1 (memory); skip the poisoned call unless the memory pointer is NULL */
+	struct bpf_insn p[] = {
+		I_MOV64_IMM(BPF_REG_0, 7),
+		I_JMP_IMM(BPF_JNE, BPF_REG_1, 0, 1),
+		I_CALL(0xbad2310),
+		I_EXIT(),
+	};
+	uint8_t mem[4];
+	uint64_t r0;
+
+	ASSERT_OK(run_raw(p, ARRAY_LEN(p), mem, sizeof(mem), &r0));
+	ASSERT_EQ(r0, 7); /* not reached */
+	ASSERT_OK(run_raw(p, ARRAY_LEN(p), NULL, 0, &r0));
+	ASSERT_EQ(r0, 0); /* reached: the run ends with 0 */
+	return UXDP_TEST_PASS;
+}
