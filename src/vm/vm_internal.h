@@ -116,7 +116,7 @@ struct uxdp_exec {
 
 /* --- preparation (prepare.c) --- */
 
-/* Append to a load log (kernel-verifier style) and to the print hook at WARN. */
+/* Append to a load log (kernel-verifier style); also passed to the print hook at DEBUG. */
 void uxdp_log(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
