@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internals of the page_pool: the memory providers behind one interface
+ * (anonymous memory, huge pages, a caller's region) and the pool's private
+ * state. A provider maps memory in chunks; the pool cuts each chunk into
+ * buffers and gives each buffer a descriptor (struct uxdp_frame) kept for the
+ * pool's life, so a buffer's address and IOVA never change.
+ */
+#ifndef UXDP_MEM_INTERNAL_H
+#define UXDP_MEM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "uxdp/page_pool.h"
+#include "ring/ring_internal.h"
+
+/* Bytes a provider maps at a time (one 2 MiB huge page). */
+#define UXDP_MEM_CHUNK (2u << 20)
+
+/* One mapped piece of memory. */
+struct uxdp_mem_chunk {
+	void *base;
+	size_t len;
+	uint64_t iova;		   /* device address of base */
+	struct uxdp_frame *descs;  /* one per buffer of the chunk */
+	uint32_t nr_frames;
+	const struct uxdp_mem_provider_ops *ops; /* who unmaps it */
+	struct uxdp_mem_chunk *next;
+};
+
+/*
+ * A memory provider. map() fills chunk->base/len/iova with at least `want`
+ * bytes (it may map more, or less for a region near its end); -ENOMEM when it
+ * has nothing more. unmap() gives a chunk back. Both run under the pool lock.
+ */
+struct uxdp_mem_provider_ops {
+	const char *name;
+	int (*map)(struct uxdp_pp_priv *pp, size_t want, struct uxdp_mem_chunk *chunk);
+	void (*unmap)(struct uxdp_pp_priv *pp, struct uxdp_mem_chunk *chunk);
+};
+
+extern const struct uxdp_mem_provider_ops uxdp_mem_anon_ops, uxdp_mem_hugepage_ops,
+	uxdp_mem_region_ops;
+
+struct uxdp_pp_priv {
+	struct uxdp_ring *ring; /* buffers freed on other workers */
+	pthread_mutex_t lock;	/* provider state below */
+	const struct uxdp_mem_provider_ops *ops;
+	enum uxdp_mem_type mem;
+	struct uxdp_mem_chunk *chunks;
+	struct uxdp_frame **free; /* buffers given back to the provider */
+	uint32_t free_cnt, free_cap;
+	uint32_t max_frames;
+	_Atomic uint64_t frames_total;
+	/* Region provider. */
+	uint8_t *region;
+	size_t region_size, region_used;
+	uint64_t region_iova;
+	/* Counters written by any thread (slow path). */
+	_Atomic uint64_t ring_full, released;
+	char name[32];
+};
+
+void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* UXDP_MEM_INTERNAL_H */
