@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internal state of a port: the backend, per-queue pools, owners and
+ * counters. Counters of a queue are written by its owner only, as relaxed
+ * atomics so the control thread may read them.
+ */
+#ifndef UXDP_PORT_INTERNAL_H
+#define UXDP_PORT_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include <stdio.h>
+
+#include "uxdp/port.h"
+
+struct uxdp_port_rxq {
+	struct uxdp_page_pool *pool;
+	uint32_t worker;
+	_Atomic uint64_t packets, bytes, nobuf, errors;
+};
+
+struct uxdp_port_txq {
+	uint32_t worker;
+	_Atomic uint64_t packets, bytes, full;
+};
+
+struct uxdp_port {
+	const struct uxdp_port_ops *ops;
+	void *priv;
+	uint32_t ifindex;
+	uint16_t rxq_cnt, txq_cnt;
+	uint8_t mac[6];
+	char spec[256];
+	struct uxdp_port_rxq rxq[UXDP_PORT_MAX_QUEUES];
+	struct uxdp_port_txq txq[UXDP_PORT_MAX_QUEUES];
+};
+
+extern const struct uxdp_port_ops uxdp_port_null_ops, uxdp_port_gen_ops, uxdp_port_pipe_ops;
+#ifdef UXDP_HAVE_PCAP
+extern const struct uxdp_port_ops uxdp_port_pcap_ops;
+#endif
+
+static inline void uxdp_stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* Parse an unsigned decimal/hex number in [min, max]; -EINVAL with a message. */
+int uxdp_port_parse_u64(const char *key, const char *val, uint64_t min, uint64_t max,
+			uint64_t *out, char *err, size_t err_sz);
+
+/* Toeplitz hash with Microsoft's default RSS key (what NICs compute for RSS). */
+uint32_t uxdp_toeplitz(const uint8_t *in, size_t len);
+
+#endif /* UXDP_PORT_INTERNAL_H */
