@@ -161,6 +161,16 @@ UXDP_API uint32_t uxdp_prog__id(const struct uxdp_prog *prog);
 UXDP_API enum uxdp_engine uxdp_prog__engine(const struct uxdp_prog *prog);
 /** @brief The instructions as prepared for execution (after context rewrite). */
 UXDP_API const struct bpf_insn *uxdp_prog__insns(const struct uxdp_prog *prog, size_t *cnt);
+/**
+ * @brief The native code of a JIT-compiled program, for debugging (dumps).
+ * @param size out: bytes of code
+ * @param insn_offsets out: for each instruction of uxdp_prog__insns(), the
+ *        offset of its native code in the image; [cnt] is the end of the code
+ * @return the image, or NULL with errno ENOENT when the program runs on the
+ *         interpreter
+ */
+UXDP_API const void *uxdp_prog__jited(const struct uxdp_prog *prog, size_t *size,
+				      const uint32_t **insn_offsets);
 /** @brief Look a program up by ID (no reference taken); NULL if none. */
 UXDP_API struct uxdp_prog *uxdp_prog__from_id(uint32_t id);
 

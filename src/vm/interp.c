@@ -305,6 +305,17 @@ static uint64_t call_fn(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t
 	return run(prog, NULL, 0, ex, &prog->interp->slots[prog->subprogs[sub].start], args, NULL);
 }
 
+uint64_t uxdp_interp_call_fn(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2,
+			     uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	return call_fn(ex, fn, r1, r2, r3, r4, r5);
+}
+
+uint64_t uxdp_interp_run_nested(const struct uxdp_prog *prog, void *ctx, struct uxdp_exec *ex)
+{
+	return run(prog, ctx, 0, ex, NULL, NULL, NULL);
+}
+
 uint64_t uxdp_interp_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
 			 struct uxdp_exec *ex)
 {

@@ -615,16 +615,18 @@ struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
 	if (err)
 		goto err_free;
 
-	prog->engine = opts->engine;
-	if (prog->engine == UXDP_ENGINE_JIT) {
-		LOG("the JIT engine is not available in this build\n");
-		err = -EOPNOTSUPP;
-		goto err_free;
-	}
-	prog->engine = UXDP_ENGINE_INTERP;
+	/* The interpreter's code is always prepared: counting runs and tail calls
+	 * from interpreted programs use it. */
 	err = uxdp_interp_prepare(prog, log, log_size);
 	if (err)
 		goto err_free;
+	prog->engine = UXDP_ENGINE_INTERP;
+	if (opts->engine == UXDP_ENGINE_JIT) {
+		err = uxdp_jit_compile(prog, log, log_size);
+		if (err)
+			goto err_free;
+		prog->engine = UXDP_ENGINE_JIT;
+	}
 
 	prog->id = uxdp_id_alloc(prog, UXDP_ID_PROG);
 	if (!prog->id) {
@@ -654,6 +656,7 @@ void uxdp_prog__put(struct uxdp_prog *prog)
 		return;
 	if (prog->id)
 		uxdp_id_free(prog->id);
+	uxdp_jit_free(prog);
 	uxdp_interp_free(prog);
 	for (uint32_t m = 0; m < prog->map_cnt; m++)
 		uxdp_map__put(prog->maps[m]);
@@ -699,11 +702,15 @@ struct uxdp_prog *uxdp_prog__from_id(uint32_t id)
 uint64_t uxdp_prog__run(const struct uxdp_prog *prog, void *ctx, size_t ctx_len,
 			struct uxdp_exec *ex)
 {
+	if (prog->jit_entry)
+		return uxdp_jit_run(prog, ctx, ctx_len, ex);
 	return uxdp_interp_run(prog, ctx, ctx_len, ex);
 }
 
 uint32_t uxdp_prog__run_xdp(const struct uxdp_prog *prog, struct uxdp_xdp_buff *xdp,
 			    struct uxdp_exec *ex)
 {
+	if (prog->jit_entry)
+		return (uint32_t)uxdp_jit_run(prog, xdp, 0, ex);
 	return (uint32_t)uxdp_interp_run(prog, xdp, 0, ex);
 }

@@ -41,6 +41,7 @@ struct uxdp_subprog {
 };
 
 struct uxdp_interp_code; /* engine-private */
+struct uxdp_jit_info;	 /* engine-private (jit_x86_64.c) */
 
 struct uxdp_prog {
 	char name[64];
@@ -67,6 +68,7 @@ struct uxdp_prog {
 	void *jit_image;
 	size_t jit_size;
 	uint64_t (*jit_entry)(void *ctx, uint64_t ctx_len, struct uxdp_exec *ex);
+	struct uxdp_jit_info *jit; /* NULL: runs on the interpreter */
 };
 
 /* Redirect state a run leaves behind (the kernel's per-CPU bpf_redirect_info). */
@@ -153,9 +155,41 @@ uint64_t uxdp_interp_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_l
 uint64_t uxdp_interp_run_counting(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
 				  struct uxdp_exec *ex);
 
-/* --- JIT (jit_x86_64.c; may be absent) --- */
+/*
+ * Run prog from its start inside a run already under way (a tail call from JIT
+ * code into a program without an image): keeps the tail-call count and depth.
+ */
+uint64_t uxdp_interp_run_nested(const struct uxdp_prog *prog, void *ctx, struct uxdp_exec *ex);
+/* The interpreter's call_fn hook (bpf_loop callbacks of interpreted programs). */
+uint64_t uxdp_interp_call_fn(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2,
+			     uint64_t r3, uint64_t r4, uint64_t r5);
+
+/* --- JIT (jit_x86_64.c; a stub that refuses on other architectures) --- */
+/* Compile prog->insns into prog->jit*; 0, or -EOPNOTSUPP (with a log line) / -ENOMEM. */
 int uxdp_jit_compile(struct uxdp_prog *prog, char *log, size_t log_size);
 void uxdp_jit_free(struct uxdp_prog *prog);
+/* call_fn hook of JIT runs: callbacks enter a subprogram's native code. */
+uint64_t uxdp_jit_call_fn(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2, uint64_t r3,
+			  uint64_t r4, uint64_t r5);
+
+/* Run a JIT-compiled program (the interpreter's uxdp_interp_run for native code). */
+static inline uint64_t uxdp_jit_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
+				    struct uxdp_exec *ex)
+{
+	const struct uxdp_prog *saved = ex->cur_prog;
+	uint64_t r0;
+
+	ex->tail_call_cnt = 0;
+	ex->depth = 1;
+	ex->ctx = ctx;
+	ex->call_fn = uxdp_jit_call_fn;
+	ex->counting = false;
+	ex->cur_prog = prog;
+	r0 = prog->jit_entry(ctx, ctx_len, ex);
+	ex->cur_prog = saved;
+	ex->depth = 0;
+	return r0;
+}
 
 /* Print through the library hook. */
 void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

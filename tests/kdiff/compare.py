@@ -258,7 +258,7 @@ def main():
                     help="uxdp engine(s) to run (repeatable; 'default' = no --engine flag)")
     ap.add_argument("--save-dir", help="write both JSON results here")
     args = ap.parse_args()
-    engines = args.engine or ["interp", "default"]
+    engines = args.engine or ["interp", "jit", "default"]
     spec = {}
     if args.spec and os.path.exists(args.spec):
         with open(args.spec, encoding="utf-8") as f:
