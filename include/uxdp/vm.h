@@ -126,9 +126,34 @@ struct uxdp_prog_load_opts {
 	 * conformance vectors that test the masking.
 	 */
 	bool mask_shift_imm;
+	/**
+	 * Skip the static verifier (debugging only): allowed only with
+	 * engine = UXDP_ENGINE_INTERP; an unverified program may crash the process.
+	 */
+	bool no_verify;
+	/**
+	 * UXDP_PROG_RAW: bytes of memory r1 points to when the program runs (r2 is
+	 * then that constant); the verifier proves every access through r1 within
+	 * them, and the program must be run with at least that much memory. 0: an
+	 * unknown size; accesses through r1 are then not bounds-checked (raw
+	 * programs are for tests; XDP programs are always fully checked).
+	 */
+	uint32_t raw_mem_size;
+	/** source lines by instruction (from .BTF.ext), for verifier messages; may be NULL */
+	const struct uxdp_line_info *line_info;
+	size_t line_info_cnt;
 	size_t : 0;
 };
-#define uxdp_prog_load_opts__last_field mask_shift_imm
+#define uxdp_prog_load_opts__last_field line_info_cnt
+
+/** @brief Where an instruction came from (BTF line info), for verifier messages. */
+struct uxdp_line_info {
+	uint32_t insn;	  /**< first instruction of the line */
+	uint32_t line;	  /**< line number */
+	uint32_t col;	  /**< column */
+	const char *file; /**< source file name */
+	const char *text; /**< the source line, without its newline; may be NULL */
+};
 
 /**
  * @brief Load an instruction stream into a runnable program.

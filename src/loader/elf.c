@@ -517,6 +517,23 @@ bad:
 	return -EINVAL;
 }
 
+/* The program's own load log, whole (the verifier's can be long). */
+__attribute__((format(printf, 2, 3))) static void append_log(struct uxdp_loader *ld,
+							     const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+
+	if (!ld->log_buf || !ld->log_size)
+		return;
+	used = strnlen(ld->log_buf, ld->log_size);
+	if (used + 1 >= ld->log_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ld->log_buf + used, ld->log_size - used, fmt, ap);
+	va_end(ap);
+}
+
 static int load_progs(struct uxdp_loader *ld)
 {
 	struct uxdp_object *obj = ld->obj;
@@ -524,7 +541,10 @@ static int load_progs(struct uxdp_loader *ld)
 	size_t i;
 	int err = 0;
 
-	plog = malloc(PROG_LOG_SIZE);
+	/* log level 2 holds the verifier's walk of every instruction */
+	size_t plog_size = ld->opts && ld->opts->log_level >= 2 ? 64u << 20 : PROG_LOG_SIZE;
+
+	plog = malloc(plog_size);
 	if (!plog)
 		return -ENOMEM;
 	for (i = 0; i < obj->prog_cnt; i++) {
@@ -536,16 +556,19 @@ static int load_progs(struct uxdp_loader *ld)
 		UXDP_OPTS(uxdp_prog_load_opts, lo, .name = p->name, .type = p->type,
 			  .engine = ld->opts ? ld->opts->engine : UXDP_ENGINE_DEFAULT,
 			  .maps = obj->map_ptrs, .map_cnt = obj->map_cnt, .license = obj->license,
-			  .frags = p->frags, .log_buf = plog, .log_size = PROG_LOG_SIZE,
+			  .frags = p->frags, .log_buf = plog, .log_size = plog_size,
 			  .log_level = ld->opts ? ld->opts->log_level : 0);
 		plog[0] = '\0';
 		p->prog = uxdp_prog__load(p->insns, p->insn_cnt, &lo);
 		if (!p->prog) {
 			err = errno ? -errno : -EINVAL;
-			uxdp_ld_err(ld, "section '%s': program '%s': load failed (%s):\n%s",
-				    p->sec_name, p->name, strerror(-err), plog);
+			uxdp_ld_err(ld, "section '%s': program '%s': load failed (%s):",
+				    p->sec_name, p->name, strerror(-err));
+			append_log(ld, "%s", plog);
 			break;
 		}
+		if (lo.log_level && plog[0])
+			append_log(ld, "program '%s':\n%s", p->name, plog);
 	}
 	free(plog);
 	return err;

@@ -19,6 +19,7 @@ static const struct verb verbs[] = {
 	{ "test-run", cmd_test_run,
 	  "run an XDP program over a pcap file, like BPF_PROG_TEST_RUN" },
 	{ "prog", cmd_prog, "inspect programs of an object: prog list|dump OBJECT.o" },
+	{ "verify", cmd_verify, "run the static verifier on an object and print its log" },
 };
 
 void cli_err(const char *fmt, ...)

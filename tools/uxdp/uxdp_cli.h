@@ -9,6 +9,7 @@
 
 int cmd_test_run(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Print "uxdp: <message>" to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

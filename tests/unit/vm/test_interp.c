@@ -11,11 +11,13 @@
 #include "uxdp/uxdp.h"
 
 static char log_buf[8192];
+/* Tests of run-time guards load programs the static verifier refuses. */
+static bool no_verify;
 
 static struct uxdp_prog *load_type(const struct bpf_insn *insns, size_t cnt, enum uxdp_prog_type t)
 {
 	UXDP_OPTS(uxdp_prog_load_opts, o, .type = t, .engine = UXDP_ENGINE_INTERP, .log_buf = log_buf,
-		  .log_size = sizeof(log_buf), .license = "GPL");
+		  .log_size = sizeof(log_buf), .license = "GPL", .no_verify = no_verify);
 	return uxdp_prog__load(insns, cnt, &o);
 }
 
@@ -238,6 +240,7 @@ UXDP_TEST(interp_local_call_frames, fast)
 
 UXDP_TEST(interp_recursion_stops_at_depth_limit, fast)
 {
+	no_verify = true; /* checks the run-time guard, not the verifier */
 	/* f(n) = n ? 1 + f(n - 1) : 0, called with n = 20: calls stop at depth 8 */
 	struct bpf_insn p[] = {
 		I_MOV64_IMM(BPF_REG_1, 20),
@@ -434,6 +437,7 @@ UXDP_TEST(ctx_rewrite_refusals, fast)
 
 UXDP_TEST(test_run_geometry_and_errors, fast)
 {
+	no_verify = true; /* checks the run-time guard, not the verifier */
 	/* returns XDP_PASS and writes 0xab at data[0] */
 	struct bpf_insn p[] = {
 		I_LDX(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, data)),
@@ -528,6 +532,7 @@ UXDP_TEST(interp_counting_variant_counts_executed_insns, fast)
 
 UXDP_TEST(core_poison_loads_and_aborts_when_reached, fast)
 {
+	no_verify = true; /* checks the run-time guard, not the verifier */
 	/* r0 = r1 (memory); skip the poisoned call unless the memory pointer is NULL */
 	struct bpf_insn p[] = {
 		I_MOV64_IMM(BPF_REG_0, 7),
