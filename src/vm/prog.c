@@ -621,11 +621,16 @@ struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
 	if (err)
 		goto err_free;
 	prog->engine = UXDP_ENGINE_INTERP;
-	if (opts->engine == UXDP_ENGINE_JIT) {
-		err = uxdp_jit_compile(prog, log, log_size);
-		if (err)
+	if (opts->engine != UXDP_ENGINE_INTERP) {
+		/* the JIT where it exists; the default quietly falls back to the interpreter */
+		bool jit_only = opts->engine == UXDP_ENGINE_JIT;
+
+		err = uxdp_jit_compile(prog, jit_only ? log : NULL, jit_only ? log_size : 0);
+		if (err && jit_only)
 			goto err_free;
-		prog->engine = UXDP_ENGINE_JIT;
+		if (!err)
+			prog->engine = UXDP_ENGINE_JIT;
+		err = 0;
 	}
 
 	prog->id = uxdp_id_alloc(prog, UXDP_ID_PROG);
