@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The RX stage and the verdict stages (seed 004): pull a vector of frames,
+ * run the XDP program over all of it, split it by verdict, then run each
+ * later stage over its own vector, so the program's code stays hot while it
+ * runs and each stage's code while that stage runs. Redirects are resolved
+ * into per-port and per-worker bulk queues, flushed at the end of the poll
+ * (the kernel's xdp_do_flush). Per-packet mode runs program and stage frame
+ * by frame instead, for comparison.
+ *
+ * Everything here runs on the worker that owns the queues: no locks. Frames
+ * are freed with the worker's index, so those of its own pools go straight
+ * back into the pool cache and the others through their pool's ring.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dp/dp_internal.h"
+#include "map/map_internal.h"
+
+#define RT_NONE ((enum bpf_map_type) - 1)
+
+enum { SPLIT_DROP, SPLIT_TX, SPLIT_REDIRECT, SPLIT_PASS };
+
+static inline void frame_to_xdp(struct uxdp_xdp_buff *xb, const struct uxdp_frame *f)
+{
+	xb->data_hard_start = f->buf;
+	xb->data = f->buf + f->data_off;
+	xb->data_meta = xb->data - f->meta_len;
+	xb->data_end = xb->data + f->len;
+	xb->frame_sz = f->buf_sz;
+	xb->ingress_ifindex = f->ingress_ifindex;
+	xb->rx_queue_index = f->rx_queue;
+	xb->egress_ifindex = 0;
+	xb->nr_frags = 0;
+	xb->frags_size = 0;
+}
+
+static inline void xdp_to_frame(struct uxdp_frame *f, const struct uxdp_xdp_buff *xb)
+{
+	f->data_off = (uint16_t)(xb->data - xb->data_hard_start);
+	f->len = (uint32_t)(xb->data_end - xb->data);
+	f->meta_len = (uint8_t)(xb->data - xb->data_meta);
+}
+
+/* Run prog on one frame; for XDP_REDIRECT also fetch the target the helper chose. */
+static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog,
+			       struct uxdp_frame *f, struct uxdp_redirect_target *rt)
+{
+	uint32_t act;
+
+	frame_to_xdp(&w->xb, f);
+	act = uxdp_prog__run_xdp(prog, &w->xb, w->ex);
+	xdp_to_frame(f, &w->xb);
+	if (act == XDP_REDIRECT && uxdp_exec__take_redirect(w->ex, rt))
+		rt->map_type = RT_NONE;
+	return act;
+}
+
+static void exception(struct dp_worker *w, const struct uxdp_frame *f,
+		      const struct uxdp_prog *prog, uint32_t action, const char *reason)
+{
+	struct uxdp_dp *dp = w->dp;
+	struct uxdp_dp_exception e = {
+		.ifindex = f->ingress_ifindex,
+		.rx_queue = f->rx_queue,
+		.worker = w->idx,
+		.prog_id = prog ? uxdp_prog__id(prog) : 0,
+		.action = action,
+		.reason = reason,
+	};
+
+	if (dp->on_exception)
+		dp->on_exception(dp->exception_cookie, &e);
+}
+
+/* --- bulk queues --- */
+
+static void flush_dev(struct dp_worker *w, uint32_t idx)
+{
+	struct dp_bulk *q = &w->devq[idx];
+	uint16_t sent;
+
+	sent = uxdp_port__tx_burst(w->dp->ports[idx].port, (uint16_t)w->idx, q->f, q->n);
+	if (sent < q->n) {
+		uxdp_frame__free_bulk(q->f + sent, q->n - sent, w->idx);
+		dp_stat_add(&w->xmit_err, q->n - sent);
+	}
+	q->n = 0;
+}
+
+static inline void enqueue_dev(struct dp_worker *w, struct dp_port *dport, struct uxdp_frame *f)
+{
+	struct dp_bulk *q = &w->devq[dport->idx];
+
+	if (q->n == DEV_BULK)
+		flush_dev(w, dport->idx);
+	q->f[q->n++] = f;
+	w->dev_dirty |= 1ull << dport->idx;
+}
+
+static void flush_cpu(struct dp_worker *w, uint32_t t)
+{
+	struct dp_cpu_bulk *q = &w->cpuq[t];
+	uint32_t sent = uxdp_ring_enqueue_burst(w->dp->workers[t].cpumap_in, (void **)q->f, q->n);
+
+	for (uint32_t i = sent; i < q->n; i++) {
+		if (q->f[i]->priv)
+			uxdp_prog__put(q->f[i]->priv);
+		q->f[i]->priv = NULL;
+		uxdp_frame__free(q->f[i], w->idx);
+	}
+	if (sent < q->n)
+		dp_stat_add(&w->cpumap_drop, q->n - sent);
+	q->n = 0;
+}
+
+void uxdp_dp_flush(struct dp_worker *w)
+{
+	while (w->dev_dirty) {
+		uint32_t i = (uint32_t)__builtin_ctzll(w->dev_dirty);
+
+		w->dev_dirty &= w->dev_dirty - 1;
+		flush_dev(w, i);
+	}
+	while (w->cpu_dirty) {
+		uint32_t i = (uint32_t)__builtin_ctzll(w->cpu_dirty);
+
+		w->cpu_dirty &= w->cpu_dirty - 1;
+		flush_cpu(w, i);
+	}
+}
+
+/* --- redirect --- */
+
+/* Queue f for a devmap entry's port, through the entry's egress program if any. */
+static void dev_xmit(struct dp_worker *w, struct dp_qstats *st, const struct uxdp_devmap_entry *e,
+		     struct uxdp_frame *f)
+{
+	uint32_t ifindex = e->val.ifindex;
+	struct dp_port *dport = ifindex <= UXDP_PORT_MAX_IFINDEX ? w->dp->by_ifindex[ifindex] : NULL;
+
+	if (!dport) {
+		if (st)
+			dp_stat_add(&st->redirect_err, 1);
+		exception(w, f, NULL, XDP_REDIRECT, "redirect to an ifindex without a port");
+		uxdp_frame__free(f, w->idx);
+		return;
+	}
+	if (e->prog) {
+		struct uxdp_redirect_target rt;
+		uint32_t act;
+
+		frame_to_xdp(&w->xb, f);
+		w->xb.egress_ifindex = ifindex;
+		act = uxdp_prog__run_xdp(e->prog, &w->xb, w->ex);
+		xdp_to_frame(f, &w->xb);
+		uxdp_exec__take_redirect(w->ex, &rt); /* a devmap program cannot redirect */
+		if (act != XDP_PASS) {
+			if (st)
+				dp_stat_add(&st->egress_drop, 1);
+			if (act != XDP_DROP)
+				exception(w, f, e->prog, act, "devmap program action other than "
+							      "PASS/DROP");
+			uxdp_frame__free(f, w->idx);
+			return;
+		}
+	}
+	enqueue_dev(w, dport, f);
+}
+
+static struct uxdp_frame *clone_frame(struct dp_worker *w, const struct uxdp_frame *f)
+{
+	struct uxdp_frame *c;
+
+	if (f->pool->owner != w->idx)
+		return NULL;
+	c = uxdp_page_pool__alloc(f->pool);
+	if (!c)
+		return NULL;
+	c->data_off = f->data_off;
+	c->meta_len = f->meta_len;
+	c->len = f->len;
+	c->ingress_ifindex = f->ingress_ifindex;
+	c->rx_queue = f->rx_queue;
+	c->rss_hash = f->rss_hash;
+	memcpy(c->buf + c->data_off - c->meta_len, f->buf + f->data_off - f->meta_len,
+	       (size_t)f->meta_len + f->len);
+	return c;
+}
+
+/* BPF_F_BROADCAST: a copy to every entry (but the ingress port with
+ * BPF_F_EXCLUDE_INGRESS); the last target gets the original. */
+static void broadcast(struct dp_worker *w, struct dp_qstats *st, struct uxdp_map *map,
+		      uint64_t flags, struct uxdp_frame *f)
+{
+	bool excl = flags & BPF_F_EXCLUDE_INGRESS, hash = map->type == BPF_MAP_TYPE_DEVMAP_HASH;
+	const struct uxdp_devmap_entry *pending = NULL, *e;
+	uint32_t key = 0, next;
+	int more;
+
+	for (more = hash ? !uxdp_map__get_next_key(map, NULL, &key) : map->max_entries > 0; more;
+	     more = hash ? !uxdp_map__get_next_key(map, &key, &next) && ((key = next), 1)
+			 : ++key < map->max_entries) {
+		e = uxdp_container_map_lookup(map, key);
+		if (!e || (excl && e->val.ifindex == f->ingress_ifindex))
+			continue;
+		if (pending) {
+			struct uxdp_frame *c = clone_frame(w, f);
+
+			if (c) {
+				dev_xmit(w, st, pending, c);
+			} else if (st) {
+				dp_stat_add(&st->redirect_err, 1);
+			}
+		}
+		pending = e;
+	}
+	if (pending)
+		dev_xmit(w, st, pending, f);
+	else
+		uxdp_frame__free(f, w->idx);
+}
+
+static void do_redirect(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
+			const struct uxdp_redirect_target *rt)
+{
+	struct uxdp_map *map = (struct uxdp_map *)rt->map;
+	struct uxdp_dp *dp = w->dp;
+	const char *why = "redirect without a target";
+
+	switch ((int)rt->map_type) {
+	case BPF_MAP_TYPE_UNSPEC: {
+		struct dp_port *dport =
+			rt->index <= UXDP_PORT_MAX_IFINDEX ? dp->by_ifindex[rt->index] : NULL;
+
+		if (dport) {
+			enqueue_dev(w, dport, f);
+			return;
+		}
+		why = "bpf_redirect to an ifindex without a port";
+		break;
+	}
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH: {
+		const struct uxdp_devmap_entry *e;
+
+		if (rt->flags & BPF_F_BROADCAST) {
+			broadcast(w, st, map, rt->flags, f);
+			return;
+		}
+		e = uxdp_container_map_lookup(map, rt->index);
+		if (e) {
+			dev_xmit(w, st, e, f);
+			return;
+		}
+		why = "devmap entry gone";
+		break;
+	}
+	case BPF_MAP_TYPE_CPUMAP: {
+		struct uxdp_cpumap_entry *e = uxdp_cpumap_entry(map, rt->index);
+		struct dp_cpu_bulk *q;
+
+		if (!e || rt->index >= dp->n_workers) {
+			why = e ? "cpumap entry names a CPU without a worker" : "cpumap entry gone";
+			break;
+		}
+		/* The target worker runs the entry's program: hold it until then. */
+		f->priv = e->prog ? uxdp_prog__get(e->prog) : NULL;
+		q = &w->cpuq[rt->index];
+		if (q->n == CPU_BULK)
+			flush_cpu(w, rt->index);
+		q->f[q->n++] = f;
+		w->cpu_dirty |= 1ull << rt->index;
+		return;
+	}
+	case BPF_MAP_TYPE_XSKMAP:
+		if (st)
+			dp_stat_add(&st->xsk, 1);
+		uxdp_frame__free(f, w->idx);
+		return;
+	default:
+		break;
+	}
+	if (st)
+		dp_stat_add(&st->redirect_err, 1);
+	exception(w, f, NULL, XDP_REDIRECT, why);
+	uxdp_frame__free(f, w->idx);
+}
+
+/* --- stages --- */
+
+static void pass_stage(struct dp_worker *w, struct dp_port *dport, struct uxdp_frame **f,
+		       uint16_t n)
+{
+	if (!n)
+		return;
+	if (dport->pass_fn)
+		dport->pass_fn(dport->pass_cookie, dport->port, f, n, w->idx);
+	else
+		uxdp_frame__free_bulk(f, n, w->idx);
+}
+
+static void tx_stage(struct dp_worker *w, struct dp_rxq *rq, struct uxdp_frame **f, uint16_t n)
+{
+	uint16_t sent;
+
+	if (!n)
+		return;
+	sent = uxdp_port__tx_burst(rq->dport->port, (uint16_t)w->idx, f, n);
+	if (sent < n) {
+		uxdp_frame__free_bulk(f + sent, n - sent, w->idx);
+		dp_stat_add(&rq->st.tx_err, n - sent);
+	}
+}
+
+/* Vector mode: the program over the whole vector, then one stage at a time. */
+static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct uxdp_prog *prog,
+			   uint16_t n)
+{
+	uint16_t cnt[4] = {0}, i;
+	uint64_t vcnt[5] = {0}, invalid = 0;
+
+	if (prog) {
+		for (i = 0; i < n; i++)
+			w->act[i] = run_one(w, prog, w->vec[i], &w->rt[i]);
+	} else {
+		for (i = 0; i < n; i++)
+			w->act[i] = XDP_PASS;
+	}
+	for (i = 0; i < n; i++) {
+		struct uxdp_frame *f = w->vec[i];
+		uint32_t act = w->act[i];
+
+		switch (act) {
+		case XDP_DROP:
+			w->split[SPLIT_DROP][cnt[SPLIT_DROP]++] = f;
+			break;
+		case XDP_TX:
+			w->split[SPLIT_TX][cnt[SPLIT_TX]++] = f;
+			break;
+		case XDP_REDIRECT:
+			w->split_rx[cnt[SPLIT_REDIRECT]] = i;
+			w->split[SPLIT_REDIRECT][cnt[SPLIT_REDIRECT]++] = f;
+			break;
+		case XDP_PASS:
+			w->split[SPLIT_PASS][cnt[SPLIT_PASS]++] = f;
+			break;
+		default:
+			invalid++;
+			exception(w, f, prog, act, "invalid action");
+			act = XDP_ABORTED;
+			/* fall through */
+		case XDP_ABORTED:
+			if (w->act[i] == XDP_ABORTED)
+				exception(w, f, prog, act, "aborted");
+			w->split[SPLIT_DROP][cnt[SPLIT_DROP]++] = f;
+			break;
+		}
+		vcnt[act]++;
+	}
+	for (i = 0; i < 5; i++)
+		if (vcnt[i])
+			dp_stat_add(&rq->st.verdict[i], vcnt[i]);
+	if (invalid)
+		dp_stat_add(&rq->st.invalid, invalid);
+
+	if (cnt[SPLIT_DROP])
+		uxdp_frame__free_bulk(w->split[SPLIT_DROP], cnt[SPLIT_DROP], w->idx);
+	tx_stage(w, rq, w->split[SPLIT_TX], cnt[SPLIT_TX]);
+	for (i = 0; i < cnt[SPLIT_REDIRECT]; i++)
+		do_redirect(w, &rq->st, w->split[SPLIT_REDIRECT][i], &w->rt[w->split_rx[i]]);
+	pass_stage(w, rq->dport, w->split[SPLIT_PASS], cnt[SPLIT_PASS]);
+}
+
+/* Per-packet mode: program and stage for one frame before the next. */
+static void process_per_packet(struct dp_worker *w, struct dp_rxq *rq,
+			       const struct uxdp_prog *prog, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct uxdp_frame *f = w->vec[i];
+		uint32_t act = prog ? run_one(w, prog, f, &w->rt[0]) : XDP_PASS;
+
+		if (act > XDP_REDIRECT) {
+			dp_stat_add(&rq->st.invalid, 1);
+			exception(w, f, prog, act, "invalid action");
+			act = XDP_ABORTED;
+		} else if (act == XDP_ABORTED) {
+			exception(w, f, prog, act, "aborted");
+		}
+		dp_stat_add(&rq->st.verdict[act], 1);
+		switch (act) {
+		case XDP_TX:
+			tx_stage(w, rq, &f, 1);
+			break;
+		case XDP_REDIRECT:
+			do_redirect(w, &rq->st, f, &w->rt[0]);
+			break;
+		case XDP_PASS:
+			pass_stage(w, rq->dport, &f, 1);
+			break;
+		default:
+			uxdp_frame__free(f, w->idx);
+			break;
+		}
+	}
+}
+
+/* Frames other workers sent us through a cpumap: the entry's program, then PASS. */
+static uint32_t cpumap_poll(struct dp_worker *w)
+{
+	struct uxdp_dp *dp = w->dp;
+	uint32_t n = uxdp_ring_dequeue_burst(w->cpumap_in, (void **)w->vec, UXDP_DP_MAX_VECTOR);
+	uint64_t pass = 0, drop = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct uxdp_frame *f = w->vec[i];
+		struct uxdp_prog *prog = f->priv;
+		uint32_t act = XDP_PASS;
+		struct dp_port *dport;
+
+		f->priv = NULL;
+		if (prog) {
+			act = run_one(w, prog, f, &w->rt[0]);
+			uxdp_prog__put(prog);
+		}
+		dport = f->ingress_ifindex <= UXDP_PORT_MAX_IFINDEX ? dp->by_ifindex[f->ingress_ifindex]
+								    : NULL;
+		if (act == XDP_PASS && dport) {
+			pass++;
+			pass_stage(w, dport, &f, 1);
+		} else if (act == XDP_REDIRECT) {
+			do_redirect(w, NULL, f, &w->rt[0]);
+		} else {
+			drop++;
+			if (act != XDP_DROP)
+				exception(w, f, prog, act, "cpumap program action");
+			uxdp_frame__free(f, w->idx);
+		}
+	}
+	if (n) {
+		dp_stat_add(&w->cpumap_rx, n);
+		dp_stat_add(&w->cpumap_pass, pass);
+		dp_stat_add(&w->cpumap_drop, drop);
+	}
+	return n;
+}
+
+int uxdp_dp_worker_poll(struct dp_worker *w)
+{
+	struct uxdp_dp *dp = w->dp;
+	uint32_t vec = dp->vector;
+	int total = 0;
+
+	for (uint32_t r = 0; r < w->n_rxq; r++) {
+		struct dp_rxq *rq = &w->rxq[r];
+		struct uxdp_port *port = rq->dport->port;
+		uint32_t budget = UXDP_DP_BUDGET;
+
+		while (budget) {
+			uint16_t want = (uint16_t)(budget < vec ? budget : vec), n;
+			const struct uxdp_prog *prog;
+			uint64_t bytes = 0;
+
+			n = uxdp_port__rx_burst(port, rq->qid, w->vec, want);
+			if (!n)
+				break;
+			for (uint16_t i = 0; i < n; i++)
+				bytes += w->vec[i]->len;
+			dp_stat_add(&rq->st.rx_packets, n);
+			dp_stat_add(&rq->st.rx_bytes, bytes);
+			/* Acquire pairs with uxdp_dp__attach's release: one program per vector. */
+			prog = atomic_load_explicit(&rq->dport->prog, memory_order_acquire);
+			if (dp->per_packet)
+				process_per_packet(w, rq, prog, n);
+			else
+				process_vector(w, rq, prog, n);
+			budget -= n;
+			total += n;
+			if (n < want)
+				break;
+		}
+	}
+	total += (int)cpumap_poll(w);
+	uxdp_dp_flush(w);
+	dp_stat_add(&w->polls, 1);
+	/* Release: everything this poll did with a program happens before the
+	 * new count that uxdp_dp__attach waits for (its acquire load). */
+	atomic_fetch_add_explicit(&w->qs_seq, 1, memory_order_release);
+	return total;
+}
