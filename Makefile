@@ -8,7 +8,7 @@ BUILD     ?= build
 SAN_BUILD ?= build-san
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build build-san demo check fuzz bench format clean
+.PHONY: all deps build build-san demo check fuzz bench format clean tsan
 
 all: build
 
@@ -42,6 +42,14 @@ fuzz: build-san
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+# The concurrent data-path tests (page_pool, rings, ports, workers) under ThreadSanitizer.
+tsan: deps
+	[ -f build-tsan/build.ninja ] || CC=clang meson setup build-tsan -Db_sanitize=thread \
+		-Db_lundef=false
+	ninja -C build-tsan tests/unit-mem tests/unit-port tests/unit-dp
+	TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --no-rebuild --suite mem \
+		--suite port --suite dp
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
