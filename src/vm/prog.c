@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vm_internal.h"
+#include "verifier.h"
 #include "helper/helper_internal.h"
 #include "map/map_internal.h"
 #include "util/opts.h"
@@ -508,6 +509,39 @@ static int check_helpers(const struct uxdp_prog *prog, char *log, size_t log_siz
 	return 0;
 }
 
+/*
+ * The read-before-write check and context rewrite (ctx_rewrite.c), then the
+ * static verifier on the instructions as they were before the rewrite.
+ */
+static int verify(struct uxdp_prog *prog, const struct uxdp_prog_load_opts *opts, char *log,
+		  size_t log_size)
+{
+	struct uxdp_verify_opts vo = {
+		.log_level = opts->log_level,
+		.raw_mem_size = UXDP_OPTS_GET(opts, raw_mem_size, 0),
+		.line_info = UXDP_OPTS_GET(opts, line_info, NULL),
+		.line_info_cnt = UXDP_OPTS_GET(opts, line_info_cnt, 0),
+	};
+	struct bpf_insn *orig;
+	int err;
+
+	if (UXDP_OPTS_GET(opts, no_verify, false)) {
+		if (opts->engine != UXDP_ENGINE_INTERP) {
+			LOG("no_verify is allowed only with the interpreter (engine = interp)\n");
+			return -EINVAL;
+		}
+		return uxdp_prog_dataflow(prog, log, log_size);
+	}
+	orig = malloc(prog->insn_cnt * sizeof(*orig));
+	if (!orig)
+		return -ENOMEM;
+	memcpy(orig, prog->insns, prog->insn_cnt * sizeof(*orig));
+	err = uxdp_prog_dataflow(prog, log, log_size);
+	err = err ?: uxdp_verify(prog, orig, &vo, log, log_size);
+	free(orig);
+	return err;
+}
+
 static atomic_uint prog_count;
 
 struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
@@ -611,7 +645,7 @@ struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
 		}
 	}
 
-	err = uxdp_prog_dataflow(prog, log, log_size);
+	err = verify(prog, opts, log, log_size);
 	if (err)
 		goto err_free;
 
