@@ -449,6 +449,8 @@ int main(int argc, char **argv)
 			.log_level = 1,
 			/* the vectors test RFC 9669 shift masking (the kernel refuses those) */
 			.mask_shift_imm = true,
+			/* the verifier proves r1 accesses within the vector's memory */
+			.raw_mem_size = (uint32_t)v.mem_len,
 		};
 
 		prog = uxdp_prog__load(insns, cnt, &opts);
