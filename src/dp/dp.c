@@ -320,9 +320,16 @@ void uxdp_dp__stop(struct uxdp_dp *dp)
 	atomic_store_explicit(&dp->stop, true, memory_order_release);
 	for (uint32_t i = 0; i < dp->n_workers; i++)
 		pthread_join(dp->workers[i].thread, NULL);
-	/* Frames a worker sent to another after that one's last round. */
-	for (uint32_t i = 0; i < dp->n_workers; i++)
-		uxdp_dp_worker_poll(&dp->workers[i]);
+	/* Frames a worker sent to another after that one's last round: drain the
+	 * cpumap queues (a poll takes at most a budget of them). RX queues may
+	 * still have frames; those stay in their ports. */
+	for (int busy = 1; busy;) {
+		busy = 0;
+		for (uint32_t i = 0; i < dp->n_workers; i++)
+			busy |= uxdp_ring_count(dp->workers[i].cpumap_in) != 0;
+		for (uint32_t i = 0; busy && i < dp->n_workers; i++)
+			uxdp_dp_worker_poll(&dp->workers[i]);
+	}
 	atomic_store(&dp->running, false);
 }
 

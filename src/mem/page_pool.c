@@ -192,7 +192,8 @@ struct uxdp_frame *uxdp_page_pool__alloc_slow(struct uxdp_page_pool *pool)
 			provider_grow(pool, pp);
 		got = pp->free_cnt < UXDP_PP_REFILL ? pp->free_cnt : UXDP_PP_REFILL;
 		pp->free_cnt -= got;
-		memcpy(pool->cache, pp->free + pp->free_cnt, got * sizeof(*pool->cache));
+		if (got)
+			memcpy(pool->cache, pp->free + pp->free_cnt, got * sizeof(*pool->cache));
 		pthread_mutex_unlock(&pp->lock);
 		uxdp_pp_stat_add(&pool->st.alloc_provider, got);
 		if (!got) {
@@ -241,6 +242,8 @@ uint32_t uxdp_page_pool__alloc_burst(struct uxdp_page_pool *pool, struct uxdp_fr
 static void provider_release(struct uxdp_pp_priv *pp, struct uxdp_frame *const *frames,
 			     uint32_t n)
 {
+	if (!n)
+		return;
 	pthread_mutex_lock(&pp->lock);
 	memcpy(pp->free + pp->free_cnt, frames, n * sizeof(*frames));
 	pp->free_cnt += n;
@@ -341,6 +344,8 @@ static void pool_drain(struct uxdp_page_pool *pool)
 		pp->free_cnt += got;
 		pthread_mutex_unlock(&pp->lock);
 	}
+	if (!pool->cache_cnt)
+		return;
 	pthread_mutex_lock(&pp->lock);
 	memcpy(pp->free + pp->free_cnt, pool->cache, pool->cache_cnt * sizeof(*pool->cache));
 	pp->free_cnt += pool->cache_cnt;

@@ -22,6 +22,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sched.h>
 #include <stdint.h>
 
 #define UXDP_CACHELINE 64
@@ -72,9 +73,16 @@ static inline uint32_t uxdp_ring_enqueue_burst(struct uxdp_ring *r, void *const 
 							 memory_order_relaxed));
 	for (i = 0; i < n; i++)
 		r->slots[(head + i) & r->mask] = objs[i];
-	/* Publish in claim order: wait for producers that claimed earlier slots. */
-	while (atomic_load_explicit(&r->prod_tail, memory_order_relaxed) != head)
-		uxdp_ring_pause();
+	/* Publish in claim order: wait for producers that claimed earlier slots
+	 * (yielding now and then: an earlier claimant may have been preempted
+	 * when there are more threads than cores). */
+	for (uint32_t spins = 0; atomic_load_explicit(&r->prod_tail, memory_order_relaxed) != head;
+	     spins++) {
+		if ((spins & 255) == 255)
+			sched_yield();
+		else
+			uxdp_ring_pause();
+	}
 	/* Release pairs with the consumer's acquire of prod_tail: slot writes first. */
 	atomic_store_explicit(&r->prod_tail, head + n, memory_order_release);
 	return n;

@@ -41,7 +41,7 @@ UXDP_TEST(ring_burst_and_wrap, fast)
 }
 
 #define PRODUCERS 3
-#define PER_PRODUCER 100000
+#define PER_PRODUCER 20000
 
 struct prod_arg {
 	struct uxdp_ring *r;
