@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * bench_vm: uxdp's eBPF engines against the kernel's, on the same object and
- * packet. Two programs from tests/progs: xdp_drop (return XDP_DROP) and
- * udp_hash (parse Ethernet/IPv4/UDP, hash the 5-tuple, look it up in a hash
- * map that holds the flow). Each runs `repeat` times through
- * uxdp_prog__test_run (interpreter, then JIT if it loads) and through the
- * kernel's BPF_PROG_TEST_RUN (its JIT when net.core.bpf_jit_enable=1); the
- * table gives ns per run, the static instruction count, executed instructions
- * where they are known (straight-line programs) and ns per instruction.
+ * bench_vm: uxdp's eBPF engines against the kernel's and against native C, on
+ * the same object and packet. Programs from tests/progs: xdp_drop (return
+ * XDP_DROP), parse_count (parse Ethernet/IPv4, per-CPU counter, drop),
+ * mac_swap (swap MACs, XDP_TX) and udp_hash (parse Ethernet/IPv4/UDP, hash
+ * the 5-tuple, look it up in a hash map that holds the flow; also built with
+ * -mcpu=v1 to show that v3's 32-bit code is not slower). Each runs `repeat`
+ * times through uxdp_prog__test_run (interpreter, then JIT), through the
+ * kernel's BPF_PROG_TEST_RUN (its JIT when net.core.bpf_jit_enable=1), and
+ * as a C function compiled with the bench (gcc -O2) on the same frame, with
+ * the same uxdp hash map for udp_hash. The table gives ns per run, the
+ * instruction counts, and the JIT's ratio to the kernel and to native C.
  * Without root the kernel column says why it is missing.
  */
 #include <errno.h>
@@ -31,12 +34,15 @@
 #define BENCH_PROGS_DIR "tests/progs"
 #endif
 
+typedef uint32_t (*native_fn)(struct uxdp_xdp_buff *xdp);
+
 struct bench_case {
 	const char *label;
 	const char *object;
 	const char *prog;
 	bool seed_known;	/* put the packet's flow into udp_hash's "known" map */
 	bool straight_line;	/* every instruction runs exactly once */
+	native_fn native;	/* the same work in C, or NULL */
 };
 
 struct result {
@@ -79,6 +85,124 @@ static int quiet(enum uxdp_print_level level, const char *fmt, va_list ap)
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* --- native C twins of the programs (built with the bench: gcc -O2) --- */
+
+struct counter {
+	uint64_t packets, bytes;
+};
+
+static struct counter native_counts[256];
+static struct uxdp_map *native_known;
+static uint32_t native_last_hash;
+
+static uint32_t native_drop(struct uxdp_xdp_buff *xdp)
+{
+	return XDP_DROP;
+}
+
+static uint32_t native_parse_count(struct uxdp_xdp_buff *xdp)
+{
+	const uint8_t *d = xdp->data;
+	uint32_t key = 0;
+
+	if (d + 34 <= xdp->data_end && d[12] == 0x08 && d[13] == 0x00)
+		key = d[23];
+	native_counts[key].packets++;
+	native_counts[key].bytes += (uint64_t)(xdp->data_end - xdp->data);
+	return XDP_DROP;
+}
+
+static uint32_t native_mac_swap(struct uxdp_xdp_buff *xdp)
+{
+	uint8_t *d = xdp->data, tmp[6];
+
+	if (d + 14 > xdp->data_end)
+		return XDP_DROP;
+	memcpy(tmp, d, 6);
+	memcpy(d, d + 6, 6);
+	memcpy(d + 6, tmp, 6);
+	return XDP_TX;
+}
+
+static inline uint32_t mix(uint32_t h, uint32_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b1;
+	h ^= h >> 15;
+	return h;
+}
+
+static uint32_t native_udp_hash(struct uxdp_xdp_buff *xdp)
+{
+	const uint8_t *d = xdp->data;
+	uint32_t h = 0x1234567, saddr, daddr, v;
+	uint16_t sport, dport;
+
+	if (d + 34 > xdp->data_end)
+		return XDP_PASS;
+	if (d[12] != 0x08 || d[13] != 0x00 || d[23] != 17 || (d[14] & 0x0f) != 5)
+		return XDP_PASS;
+	if (d + 42 > xdp->data_end)
+		return XDP_PASS;
+	memcpy(&saddr, d + 26, 4);
+	memcpy(&daddr, d + 30, 4);
+	memcpy(&sport, d + 34, 2);
+	memcpy(&dport, d + 36, 2);
+	h = mix(h, saddr);
+	h = mix(h, daddr);
+	h = mix(h, ((uint32_t)sport << 16) | dport);
+	h = mix(h, 17);
+	native_last_hash = h;
+	if (!uxdp_map__lookup_elem(native_known, &h, &v))
+		return XDP_PASS;
+	return XDP_DROP;
+}
+
+/* The native twin on the test-run frame geometry, called through a pointer. */
+static void run_native(const struct bench_case *bc, unsigned int repeat, struct result *res)
+{
+	static uint8_t frame[4096];
+	native_fn volatile fn = bc->native;
+	struct uxdp_xdp_buff xdp = {
+		.data_hard_start = frame,
+		.data = frame + 256,
+		.data_meta = frame + 256,
+		.data_end = frame + 256 + sizeof(pkt),
+		.frame_sz = sizeof(frame),
+		.ingress_ifindex = 1,
+	};
+	uint32_t ret = 0;
+
+	res->ns = -1;
+	if (!fn) {
+		snprintf(res->why, sizeof(res->why), "no native version");
+		return;
+	}
+	if (bc->seed_known && !native_known) {
+		unsigned int one = 1;
+
+		native_known = uxdp_map__create(BPF_MAP_TYPE_HASH, "known", 4, 4, 1024, NULL);
+		if (!native_known || uxdp_map__update_elem(native_known, known_key, &one, BPF_ANY)) {
+			snprintf(res->why, sizeof(res->why), "cannot make map \"known\"");
+			return;
+		}
+	}
+	memcpy(frame + 256, pkt, sizeof(pkt));
+	for (unsigned int i = 0; i < repeat / 10; i++)
+		ret |= fn(&xdp);
+	for (int round = 0; round < 3; round++) {
+		double start = now_ns(), ns;
+
+		for (unsigned int i = 0; i < repeat; i++)
+			ret |= fn(&xdp);
+		ns = (now_ns() - start) / repeat;
+		if (res->ns < 0 || ns < res->ns)
+			res->ns = ns;
+	}
+	if (ret == 0xdeadbeef)
+		printf("?");
 }
 
 static void run_uxdp(const struct bench_case *bc, enum uxdp_engine engine, unsigned int repeat,
@@ -221,17 +345,20 @@ out:
 	bpf_object__close(obj);
 }
 
-static void cell(const struct result *r, size_t exec_insns)
+static void cell(const struct result *r)
 {
-	if (r->ns < 0) {
-		printf(" %10s %9s", "n/a", "");
-		return;
-	}
-	printf(" %10.2f", r->ns);
-	if (exec_insns)
-		printf(" %9.3f", r->ns / exec_insns);
+	if (r->ns < 0)
+		printf(" %9s", "n/a");
 	else
-		printf(" %9s", "?");
+		printf(" %9.2f", r->ns);
+}
+
+static void ratio(const struct result *a, const struct result *b)
+{
+	if (a->ns < 0 || b->ns <= 0)
+		printf(" %7s", "-");
+	else
+		printf(" %6.2fx", a->ns / b->ns);
 }
 
 static int read_jit_enable(void)
@@ -251,8 +378,9 @@ int main(int argc, char **argv)
 {
 	const char *dir = BENCH_PROGS_DIR;
 	unsigned int repeat = 1000000;
-	char drop_obj[512], parse_obj[512];
-	struct bench_case cases[2];
+	char obj[5][512];
+	struct bench_case cases[5];
+	const int ncases = 5;
 	cpu_set_t set;
 	int c;
 
@@ -267,10 +395,20 @@ int main(int argc, char **argv)
 	}
 	if (!repeat)
 		repeat = 1;
-	snprintf(drop_obj, sizeof(drop_obj), "%s/xdp_drop.bpf.o", dir);
-	snprintf(parse_obj, sizeof(parse_obj), "%s/udp_hash.bpf.o", dir);
-	cases[0] = (struct bench_case){ "drop", drop_obj, "xdp_drop", false, true };
-	cases[1] = (struct bench_case){ "parse+hash+lookup", parse_obj, "udp_hash", true, false };
+	snprintf(obj[0], sizeof(obj[0]), "%s/xdp_drop.bpf.o", dir);
+	snprintf(obj[1], sizeof(obj[1]), "%s/parse_count.bpf.o", dir);
+	snprintf(obj[2], sizeof(obj[2]), "%s/mac_swap.bpf.o", dir);
+	snprintf(obj[3], sizeof(obj[3]), "%s/udp_hash.bpf.o", dir);
+	snprintf(obj[4], sizeof(obj[4]), "%s/udp_hash_v1.bpf.o", dir);
+	cases[0] = (struct bench_case){ "drop", obj[0], "xdp_drop", false, true, native_drop };
+	cases[1] = (struct bench_case){ "parse+pcpu+drop", obj[1], "parse_count", false, false,
+					native_parse_count };
+	cases[2] = (struct bench_case){ "mac_swap+tx", obj[2], "mac_swap", false, true,
+					native_mac_swap };
+	cases[3] = (struct bench_case){ "parse+hash+lookup", obj[3], "udp_hash", true, false,
+					native_udp_hash };
+	cases[4] = (struct bench_case){ "  same, -mcpu=v1", obj[4], "udp_hash", true, false,
+					native_udp_hash };
 
 	uxdp_set_print(quiet);
 	libbpf_set_print(libbpf_quiet);
@@ -281,24 +419,25 @@ int main(int argc, char **argv)
 
 	printf("bench_vm: %u runs per case, 74-byte IPv4/UDP packet, pinned to CPU 0\n", repeat);
 	printf("kernel: BPF_PROG_TEST_RUN, net.core.bpf_jit_enable=%d\n\n", read_jit_enable());
-	printf("%-18s %6s %6s | %10s %9s | %10s %9s | %10s %9s\n", "program", "insns", "exec",
-	       "uxdp-int", "ns/insn", "uxdp-jit", "ns/insn", "kernel", "ns/insn");
-	printf("%-18s %6s %6s | %10s %9s | %10s %9s | %10s %9s\n", "", "", "", "ns/run", "",
-	       "ns/run", "", "ns/run", "");
-	for (int i = 0; i < 2; i++) {
-		struct result ri = {}, rj = {}, rk = {};
-		size_t exec;
+	printf("%-18s %5s %5s | %9s %9s %9s %9s | %7s %7s\n", "program", "insns", "exec",
+	       "uxdp-int", "uxdp-jit", "kernel", "native", "jit/", "jit/");
+	printf("%-18s %5s %5s | %9s %9s %9s %9s | %7s %7s\n", "", "", "", "ns/run", "ns/run",
+	       "ns/run", "ns/run", "kernel", "native");
+	for (int i = 0; i < ncases; i++) {
+		struct result ri = {}, rj = {}, rk = {}, rn = {};
 
 		run_uxdp(&cases[i], UXDP_ENGINE_INTERP, repeat, &ri);
 		run_uxdp(&cases[i], UXDP_ENGINE_JIT, repeat, &rj);
 		run_kernel(&cases[i], repeat, &rk);
-		exec = ri.exec;
-		printf("%-18s %6zu %6zu |", cases[i].label, ri.insns ? ri.insns : rk.insns, exec);
-		cell(&ri, exec);
+		run_native(&cases[i], repeat, &rn);
+		printf("%-18s %5zu %5zu |", cases[i].label, ri.insns ? ri.insns : rk.insns, ri.exec);
+		cell(&ri);
+		cell(&rj);
+		cell(&rk);
+		cell(&rn);
 		printf(" |");
-		cell(&rj, exec);
-		printf(" |");
-		cell(&rk, exec);
+		ratio(&rj, &rk);
+		ratio(&rj, &rn);
 		printf("\n");
 		if (ri.ns < 0)
 			printf("    uxdp interpreter: %s\n", ri.why);
@@ -308,9 +447,10 @@ int main(int argc, char **argv)
 			printf("    kernel: %s\n", rk.why);
 	}
 	printf("\ninsns: instructions in the program; exec: instructions one run executes, "
-	       "counted by uxdp's\ncounting interpreter (the same for every engine, the kernel's "
-	       "included); ns/insn = ns/run / exec.\nuxdp: best of 3 rounds of wall time; "
-	       "kernel: the duration BPF_PROG_TEST_RUN reports (best of 3).\n");
+	       "counted by uxdp's\ncounting interpreter. uxdp and native: best of 3 rounds of "
+	       "wall time per run through\nuxdp_prog__test_run / a function pointer; kernel: the "
+	       "duration BPF_PROG_TEST_RUN reports\n(best of 3). native: the program written in C, "
+	       "built with the bench (gcc -O2).\n");
 	printf("reproduce: %s -d %s -r %u\n", argv[0], dir, repeat);
 	return 0;
 }
