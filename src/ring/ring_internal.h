@@ -76,7 +76,9 @@ static inline uint32_t uxdp_ring_enqueue_burst(struct uxdp_ring *r, void *const 
 	/* Publish in claim order: wait for producers that claimed earlier slots
 	 * (yielding now and then: an earlier claimant may have been preempted
 	 * when there are more threads than cores). */
-	for (uint32_t spins = 0; atomic_load_explicit(&r->prod_tail, memory_order_relaxed) != head;
+	/* Acquire pairs with the earlier claimant's release below, so its slot
+	 * writes also happen before the consumer's acquire of our tail. */
+	for (uint32_t spins = 0; atomic_load_explicit(&r->prod_tail, memory_order_acquire) != head;
 	     spins++) {
 		if ((spins & 255) == 255)
 			sched_yield();
