@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Run the libFuzzer targets of a build for SECONDS each:  fuzz/run.sh BUILD SECONDS [TARGET...]
-# (targets: elf_loader, jit_diff; default all)
+# (targets: elf_loader, jit_diff, verifier; default all)
 # The corpus grows in BUILD/fuzz/corpus-<target> (seeded from the test objects);
 # crash reproducers land in BUILD/fuzz/artifacts/. Exit 0 only if nothing was found;
 # exit 77 (skip) when the build has no fuzz targets (needs CC=clang -Dfuzz=true).
@@ -12,7 +12,7 @@ FUZZDIR=$BUILD/fuzz
 status=0
 found=0
 if [ $# -ge 2 ]; then shift 2; else shift $#; fi
-TARGETS=${*:-elf_loader jit_diff}
+TARGETS=${*:-elf_loader jit_diff verifier}
 for target in $TARGETS; do
 	bin=$FUZZDIR/fuzz_$target
 	if [ ! -x "$bin" ]; then

@@ -40,6 +40,7 @@ struct vcheckpoint {
 	struct vcheckpoint *parent;
 	uint32_t branches; /* paths from here still being explored */
 	bool callback_head; /* at a callback-calling helper: converge, not loop */
+	struct vcheckpoint *cb_head; /* the first call of the callback loop this belongs to */
 	struct vstate st;
 };
 
@@ -613,14 +614,24 @@ static int visit_state(struct venv *env)
 	struct vstate *cur = env->cur;
 	uint32_t i = cur->insn;
 	struct vcheckpoint *cp;
-	bool cb = env->insns[i].code == (BPF_JMP | BPF_CALL) && !env->insns[i].src_reg &&
-		  env->insns[i].imm == BPF_FUNC_loop;
+	bool is_cb_call = env->insns[i].code == (BPF_JMP | BPF_CALL) && !env->insns[i].src_reg &&
+			  env->insns[i].imm == BPF_FUNC_loop;
+	/*
+	 * Back from a callback at its helper call: the same loop's earlier
+	 * iterations may be widened into and prune this one (the helper bounds the
+	 * iterations). Any other arrival is a fresh call, checked as any state.
+	 */
+	bool cb = is_cb_call && cur->cb_return && cur->cb_head;
 
+	cur->cb_return = false;
 	for (cp = env->explored[i]; cp; cp = cp->next) {
-		if (cp->branches && cb && cp->st.curframe == cur->curframe) {
-			widen(&cp->st, cur);
-			if (states_within(env, &cp->st, cur, false))
-				return 1;
+		if (cb) {
+			if (cp->branches && cp->cb_head == cur->cb_head &&
+			    cp->st.curframe == cur->curframe) {
+				widen(&cp->st, cur);
+				if (states_within(env, &cp->st, cur, false))
+					return 1;
+			}
 			continue;
 		}
 		if (cp->branches) {
@@ -635,6 +646,8 @@ static int visit_state(struct venv *env)
 		if (states_within(env, &cp->st, cur, false))
 			return 1;
 	}
+	if (!cb)
+		cur->cb_head = NULL;
 	if (env->explored_cnt[i] >= MAX_STATES_PER_INSN || env->states >= MAX_STATES_TOTAL)
 		return 0;
 	cp = calloc(1, sizeof(*cp));
@@ -645,6 +658,9 @@ static int visit_state(struct venv *env)
 	cp->branches = 1;
 	cp->parent = cur->parent;
 	cp->callback_head = cb;
+	cp->cb_head = cb ? cur->cb_head : is_cb_call ? cp : NULL;
+	if (is_cb_call)
+		cur->cb_head = cp->cb_head;
 	cp->st.parent = NULL;
 	cur->parent = cp;
 	cp->next = env->explored[i];
@@ -1510,6 +1526,7 @@ static int check_helper(struct venv *env, const struct bpf_insn *in, uint32_t i,
 		err = enter_frame(env, i, reg(env, 2)->range, true, args);
 		if (err)
 			return err;
+		curf(env)->cb_head = env->cur->cb_head;
 		*entered = true;
 		return 0;
 	}
@@ -1927,6 +1944,7 @@ static int check_exit(struct venv *env, uint32_t i)
 	/* pop the frame; pointers into it die with it */
 	uint32_t dead = st->curframe, callsite = fr->callsite;
 	bool callback = fr->callback;
+	struct vcheckpoint *cb_head = fr->cb_head;
 	struct vreg ret = *r0;
 
 	free(st->frame[dead]);
@@ -1938,6 +1956,8 @@ static int check_exit(struct venv *env, uint32_t i)
 	});
 	if (callback) {
 		st->insn = callsite; /* the helper call again: one more iteration, or the end */
+		st->cb_return = true;
+		st->cb_head = cb_head;
 	} else {
 		struct vframe *c = curf(env);
 

@@ -69,6 +69,7 @@ struct vframe {
 	uint32_t callsite;		 /* insn that called this frame (frame 0: none) */
 	uint32_t subprog;
 	bool callback;			 /* entered from a callback-calling helper */
+	struct vcheckpoint *cb_head;	 /* callback: the checkpoint of its loop's first call */
 	uint16_t depth;			 /* deepest stack byte touched */
 };
 
@@ -80,6 +81,9 @@ struct vstate {
 	uint32_t ref_insn[V_MAX_REFS];
 	uint32_t ref_cnt;
 	struct vcheckpoint *parent; /* last checkpoint on this path */
+	/* at a callback-calling helper: back from the callback of this loop (cb_head) */
+	bool cb_return;
+	struct vcheckpoint *cb_head;
 };
 
 /* --- verifier_bounds.c --- */

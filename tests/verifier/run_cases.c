@@ -22,12 +22,14 @@
  * Extra mnemonics: `ldmap %rN, NAME`, `ldmapval %rN, NAME, OFF` (address of a
  * global-data value) and `ldfunc %rN, LABEL` (callback address).
  *
- * Usage: run_cases FILE.case...   (prints one line per case; exit 1 on any failure)
+ * Usage: run_cases [--dump DIR] FILE.case...   (one line per case; exit 1 on any
+ * failure; --dump writes each accepted XDP twin to DIR as a fuzz_verifier seed)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "uxdp/uxdp.h"
 #include "uxdp/asm.h"
@@ -51,6 +53,7 @@ struct tcase {
 };
 
 static int failures, reject_cnt, accept_cnt;
+static const char *dump_dir; /* --dump DIR: accepted XDP twins as fuzz seeds */
 static char log_buf[1 << 20];
 
 static void append(struct tcase *c, const char *s)
@@ -231,6 +234,21 @@ static void exercise(struct uxdp_prog *prog)
 	uxdp_exec__free(ex);
 }
 
+/* A fuzz_verifier input: one seed byte, then the instructions. */
+static void dump(const char *name, const struct bpf_insn *insns, size_t cnt)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dump_dir, name);
+	f = fopen(path, "wb");
+	if (!f)
+		return;
+	fputc(0, f);
+	fwrite(insns, sizeof(*insns), cnt, f);
+	fclose(f);
+}
+
 static void run_case(struct tcase *c)
 {
 	struct uxdp_map *maps[MAX_MAPS] = { 0 };
@@ -282,6 +300,8 @@ static void run_case(struct tcase *c)
 				failures++;
 			} else {
 				printf("ok   %s: twin accepted\n", c->name);
+				if (dump_dir && c->type == UXDP_PROG_XDP)
+					dump(c->name, insns, cnt);
 				if (c->type != UXDP_PROG_RAW)
 					exercise(prog);
 			}
@@ -417,6 +437,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uxdp_set_print(NULL);
+	if (argc > 2 && !strcmp(argv[1], "--dump")) {
+		dump_dir = argv[2];
+		mkdir(dump_dir, 0755);
+		argc -= 2;
+		argv += 2;
+	}
 	for (int i = 1; i < argc; i++)
 		if (run_file(argv[i]))
 			failures++;
