@@ -33,6 +33,10 @@
 #define MAX_VAR_OFF (1 << 29)
 #define MAX_STATES_PER_INSN 64
 #define MAX_STATES_TOTAL 20000
+/* Memory for kept states and pending branches: beyond it, no more pruning states; the
+ * pending branches' limit refuses the program. */
+#define MAX_CHECKPOINT_BYTES (96u << 20)
+#define MAX_PENDING_BYTES (192u << 20)
 #define RAW_UNBOUNDED UINT32_MAX
 
 struct vcheckpoint {
@@ -64,6 +68,7 @@ struct venv {
 	uint32_t processed, id_gen, states, peak_states;
 	uint32_t max_depth;
 	uint32_t at; /* the instruction being checked */
+	size_t checkpoint_bytes, pending_bytes;
 
 	/* the refusal */
 	char msg[512];
@@ -648,13 +653,15 @@ static int visit_state(struct venv *env)
 	}
 	if (!cb)
 		cur->cb_head = NULL;
-	if (env->explored_cnt[i] >= MAX_STATES_PER_INSN || env->states >= MAX_STATES_TOTAL)
+	if (env->explored_cnt[i] >= MAX_STATES_PER_INSN || env->states >= MAX_STATES_TOTAL ||
+	    env->checkpoint_bytes >= MAX_CHECKPOINT_BYTES)
 		return 0;
 	cp = calloc(1, sizeof(*cp));
 	if (!cp || state_copy(&cp->st, cur)) {
 		free(cp);
 		return -ENOMEM;
 	}
+	env->checkpoint_bytes += sizeof(*cp) + (cur->curframe + 1) * sizeof(struct vframe);
 	cp->branches = 1;
 	cp->parent = cur->parent;
 	cp->callback_head = cb;
@@ -681,12 +688,14 @@ static int push_branch(struct venv *env, const struct vstate *st)
 		env->stack = n;
 		env->stack_cap = cap;
 	}
-	if (env->stack_cnt >= 8192) {
+	if (env->stack_cnt >= 8192 || env->pending_bytes >= MAX_PENDING_BYTES) {
 		verr(env, -1, "the program has too many pending branches (%u)", env->stack_cnt);
+		vhint(env, "too many paths are open at once for the verifier to keep them all");
 		return -E2BIG;
 	}
 	if (state_copy(&env->stack[env->stack_cnt], st))
 		return -ENOMEM;
+	env->pending_bytes += (st->curframe + 1) * sizeof(struct vframe);
 	env->stack_cnt++;
 	if (st->parent)
 		st->parent->branches++;
@@ -2227,6 +2236,7 @@ path_done:
 			break;
 		}
 		cur = env.stack[--env.stack_cnt];
+		env.pending_bytes -= (cur.curframe + 1) * sizeof(struct vframe);
 		if (opts->log_level >= 2)
 			vlog(&env, "from branch: continue at insn %u\n", cur.insn);
 	}
