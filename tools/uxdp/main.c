@@ -20,6 +20,11 @@ static const struct verb verbs[] = {
 	  "run an XDP program over a pcap file, like BPF_PROG_TEST_RUN" },
 	{ "prog", cmd_prog, "inspect programs of an object: prog list|dump OBJECT.o" },
 	{ "verify", cmd_verify, "run the static verifier on an object and print its log" },
+	{ "attach", cmd_attach,
+	  "run a program on a port of uxdpd: attach PORT OBJECT.o [--prog NAME]" },
+	{ "detach", cmd_detach, "take the program off a port of uxdpd: detach PORT" },
+	{ "stats", cmd_stats, "uxdpd's counters per port/queue: stats [--watch [SEC]] [--json]" },
+	{ "map", cmd_map, "maps of uxdpd's objects: map dump NAME (bpftool's JSON)" },
 };
 
 void cli_err(const char *fmt, ...)

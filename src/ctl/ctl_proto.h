@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The control protocol between uxdpd (privileged) and its clients (the uxdp
+ * CLI, not privileged): versioned, length-prefixed messages over a unix
+ * SOCK_SEQPACKET socket, one message per datagram, one request at a time per
+ * connection, each answered by one or more UXDP_CTL_REPLY messages (every
+ * one but the last carries UXDP_CTL_F_MORE; their texts concatenate).
+ *
+ *   every message          +--------+---------+------+-----+-------+-----+----------+
+ *   (host byte order:      | magic  | version | type | len | flags | seq | reserved |
+ *   a local socket)        |  u32   |   u16   | u16  | u32 |  u32  | u32 |   u32    |
+ *                          +--------+---------+------+-----+-------+-----+----------+
+ *                          len = whole message, header included; seq is echoed
+ *
+ *   ATTACH    port[64] prog[64] path_len:u32 reserved:u32 path[path_len]
+ *             (path absolute, NUL-terminated, path_len counts the NUL; prog "" =
+ *             the object's first XDP program)
+ *   DETACH    port[64]
+ *   STATS     (nothing)                         -> JSON text
+ *   MAP_DUMP  port[64] ("" = any) map[64]       -> JSON text, bpftool's shape
+ *   REPLY     status:i32 (0 or -errno) text_len:u32 text[text_len] (no NUL):
+ *             the JSON, the success message, or the error (loader log included)
+ *
+ * Names are fixed-size fields that must hold a NUL. The daemon checks every
+ * field (sizes, lengths, terminators, reserved bits) before acting, answers a
+ * malformed message with an error naming the field, and counts it.
+ *
+ * Server side (uxdpd): uxdp_ctl_server_new(), _run() until the stop fd is
+ * readable, _free(). Client side (uxdp): uxdp_ctl_connect(), uxdp_ctl_call().
+ */
+#ifndef UXDP_CTL_PROTO_H
+#define UXDP_CTL_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define UXDP_CTL_MAGIC	 0x50445855u /* "UXDP" in memory on little-endian hosts */
+#define UXDP_CTL_VERSION 1
+/** Largest message either way (one datagram). */
+#define UXDP_CTL_MAX_MSG 65536
+/** Size of the name fields (port, program, map), NUL included. */
+#define UXDP_CTL_NAME_MAX 64
+/** Longest object path, NUL included. */
+#define UXDP_CTL_PATH_MAX 4096
+/** Largest reply a client accepts (all chunks). */
+#define UXDP_CTL_MAX_REPLY    (256u << 20)
+#define UXDP_CTL_DEFAULT_PATH "/run/uxdp/uxdpd.sock"
+
+/* Message types (X-macro: value, name). */
+#define UXDP_CTL_TYPES(X)                                                                          \
+	X(1, REPLY)                                                                                \
+	X(2, ATTACH)                                                                               \
+	X(3, DETACH)                                                                               \
+	X(4, STATS)                                                                                \
+	X(5, MAP_DUMP)
+
+enum uxdp_ctl_type {
+#define UXDP_CTL_ENUM(v, n) UXDP_CTL_##n = v,
+	UXDP_CTL_TYPES(UXDP_CTL_ENUM)
+#undef UXDP_CTL_ENUM
+};
+
+/** The reply continues in the next message. */
+#define UXDP_CTL_F_MORE 1u
+
+struct uxdp_ctl_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t len;
+	uint32_t flags;
+	uint32_t seq;
+	uint32_t reserved;
+};
+
+struct uxdp_ctl_attach {
+	struct uxdp_ctl_hdr hdr;
+	char port[UXDP_CTL_NAME_MAX];
+	char prog[UXDP_CTL_NAME_MAX];
+	uint32_t path_len;
+	uint32_t reserved;
+	char path[];
+};
+
+struct uxdp_ctl_detach {
+	struct uxdp_ctl_hdr hdr;
+	char port[UXDP_CTL_NAME_MAX];
+};
+
+struct uxdp_ctl_map_dump {
+	struct uxdp_ctl_hdr hdr;
+	char port[UXDP_CTL_NAME_MAX];
+	char map[UXDP_CTL_NAME_MAX];
+};
+
+struct uxdp_ctl_reply {
+	struct uxdp_ctl_hdr hdr;
+	int32_t status;
+	uint32_t text_len;
+	char text[];
+};
+
+/** A request that passed validation; strings point into the message. */
+struct uxdp_ctl_req {
+	enum uxdp_ctl_type type;
+	uint32_t seq;
+	const char *port; /* ATTACH, DETACH, MAP_DUMP ("" = any for MAP_DUMP) */
+	const char *prog; /* ATTACH ("" = first XDP program) */
+	const char *path; /* ATTACH */
+	const char *map;  /* MAP_DUMP */
+	/* The peer's credentials (SO_PEERCRED). */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+/**
+ * Check a received message of n bytes and fill req. On error returns -EINVAL
+ * (-EPROTO for a wrong version or magic) with err naming the field; req->seq
+ * is filled whenever the header could be read.
+ */
+int uxdp_ctl_parse(const void *msg, size_t n, struct uxdp_ctl_req *req, char *err, size_t err_sz);
+
+/* --- server (uxdpd) ------------------------------------------------------------------------ */
+
+struct uxdp_ctl_server;
+
+/**
+ * Handle one valid request: return 0 or -errno, with *text (malloc'd, may stay
+ * NULL) the reply text: JSON, a message, or the error.
+ */
+typedef int (*uxdp_ctl_handler_fn)(void *cookie, const struct uxdp_ctl_req *req, char **text);
+
+/**
+ * Listen on path (its directory is made if missing; a stale socket is
+ * replaced, a live one is -EADDRINUSE). The socket gets mode 0660.
+ * @return the server, or NULL with errno and the reason in err
+ */
+struct uxdp_ctl_server *uxdp_ctl_server_new(const char *path, uxdp_ctl_handler_fn fn, void *cookie,
+					    char *err, size_t err_sz);
+/** Serve clients until stop_fd is readable. @return 0 or -errno */
+int uxdp_ctl_server_run(struct uxdp_ctl_server *srv, int stop_fd);
+/** Requests served and requests refused as malformed so far. */
+void uxdp_ctl_server_counts(const struct uxdp_ctl_server *srv, uint64_t *requests,
+			    uint64_t *refused);
+/** Close every connection and the socket, and unlink its path. */
+void uxdp_ctl_server_free(struct uxdp_ctl_server *srv);
+
+/* --- client (uxdp) ------------------------------------------------------------------------- */
+
+/** Connect to the daemon. @return the fd, or -errno with the reason in err */
+int uxdp_ctl_connect(const char *path, char *err, size_t err_sz);
+
+/**
+ * Send one request (msg: a whole message; its header's magic, version, len
+ * and seq are filled in here) and read the reply. *text gets the reply text,
+ * NUL-terminated (caller frees). @return the daemon's status (0 or -errno);
+ * a transport failure is also -errno, with *text describing it
+ */
+int uxdp_ctl_call(int fd, void *msg, size_t len, char **text);
+
+#endif /* UXDP_CTL_PROTO_H */
