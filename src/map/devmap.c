@@ -5,9 +5,9 @@
  * { ifindex, bpf_prog.fd } where uxdp takes a program ID for the fd (an
  * XDP_DEVMAP program) and lookups return { ifindex, bpf_prog.id }. Entries are
  * immutable once published: an update builds a new entry and swaps it in,
- * the old one is retired until the map is freed. DEVMAP is an array of entry
- * pointers; DEVMAP_HASH is a power-of-two bucket array of chains keyed by any
- * u32. Lookups take no lock; updates serialize on the map's mutex.
+ * the old one is retired (with its egress program reference) until the map is
+ * freed. DEVMAP is an array of entry pointers; DEVMAP_HASH is a power-of-two
+ * bucket array of chains keyed by any u32. Lookups take no lock; updates serialize on the map's mutex.
  * uxdp_container_map_lookup() is the redirect helper's entry point for every
  * container type (devmap, devmap_hash, cpumap, xskmap).
  */
@@ -68,15 +68,37 @@ static struct uxdp_map *dev_map_alloc(const struct uxdp_map *attr,
 	return &d->map;
 }
 
+/*
+ * An entry leaves the map: a worker may still be sending through it, and
+ * running its egress program, until its poll ends. So the entry keeps its
+ * program reference while retired; both go when the map is cleared or freed
+ * (drop_retired_progs), not here.
+ */
 static void entry_release(struct uxdp_devmap *d, struct uxdp_devmap_entry *e)
 {
+	struct uxdp_prog *prog;
+	size_t n;
+
 	if (!e)
 		return;
-	if (e->prog) {
-		uxdp_prog__put(e->prog);
-		e->prog = NULL;
-	}
+	prog = e->prog;
+	n = d->retired.n;
 	uxdp_retire(&d->retired, e);
+	if (d->retired.n == n && prog)
+		uxdp_prog__put(prog); /* out of memory: the entry is gone already */
+}
+
+/* The map has no users left (last reference, or its object closing). */
+static void drop_retired_progs(struct uxdp_devmap *d)
+{
+	for (size_t i = 0; i < d->retired.n; i++) {
+		struct uxdp_devmap_entry *e = d->retired.v[i];
+
+		if (e->prog) {
+			uxdp_prog__put(e->prog);
+			e->prog = NULL;
+		}
+	}
 }
 
 static void dev_map_clear_refs(struct uxdp_map *map)
@@ -97,6 +119,7 @@ static void dev_map_clear_refs(struct uxdp_map *map)
 		}
 	}
 	d->items = 0;
+	drop_retired_progs(d);
 	pthread_mutex_unlock(&d->lock);
 }
 

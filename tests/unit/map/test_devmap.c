@@ -96,12 +96,13 @@ UXDP_TEST(devmap_val_with_prog, fast)
 	ASSERT_TRUE(e->prog == dp);
 	ASSERT_EQ(atomic_load(&dp->refcnt), 2); /* the entry holds a reference */
 	val.bpf_prog.fd = 0;
-	ASSERT_OK(uxdp_map__update_elem(m, &k, &val, 0)); /* replaces and drops the program */
+	ASSERT_OK(uxdp_map__update_elem(m, &k, &val, 0)); /* replaces; the old entry is retired */
 	ASSERT_OK(uxdp_map__lookup_elem(m, &k, &out));
 	ASSERT_EQ(out.bpf_prog.id, 0);
 	ASSERT_NULL(((struct uxdp_devmap_entry *)uxdp_container_map_lookup(m, k))->prog);
-	ASSERT_EQ(atomic_load(&dp->refcnt), 1);
+	ASSERT_EQ(atomic_load(&dp->refcnt), 2); /* the retired entry still holds it */
 	uxdp_map__put(m);
+	ASSERT_EQ(atomic_load(&dp->refcnt), 1);
 	uxdp_prog__put(dp);
 	uxdp_prog__put(xp);
 	return UXDP_TEST_PASS;
@@ -242,4 +243,69 @@ UXDP_TEST(container_lookup_other_types, fast)
 	ASSERT_NULL(uxdp_container_map_lookup(m, 0));
 	uxdp_map__put(m);
 	return UXDP_TEST_PASS;
+}
+
+/*
+ * A worker that looked an entry up before an update may still run the entry's
+ * egress program after it: the replaced entry keeps its program (and the
+ * reference) until the map has no users, for devmap and devmap_hash, on
+ * update and on delete.
+ */
+static int replaced_entry_keeps_prog(enum bpf_map_type type, bool del)
+{
+	struct uxdp_map *m = mt_create(type, 4, 8, 4, 0);
+	struct uxdp_prog *dp = mt_prog(UXDP_PROG_XDP_DEVMAP), *held;
+	struct bpf_devmap_val val = {.ifindex = 3};
+	struct uxdp_devmap_entry *e;
+	struct uxdp_exec *ex = uxdp_exec__new(NULL);
+	struct uxdp_xdp_buff xb = {0};
+	uint8_t pkt[64] = {0};
+	uint32_t k = 1;
+
+	ASSERT_NOT_NULL(m);
+	ASSERT_NOT_NULL(dp);
+	ASSERT_NOT_NULL(ex);
+	val.bpf_prog.fd = (int)uxdp_prog__id(dp);
+	ASSERT_OK(uxdp_map__update_elem(m, &k, &val, 0));
+	uxdp_prog__put(dp);		     /* the map's reference is the only one now */
+	e = uxdp_container_map_lookup(m, k); /* what a worker holds during its poll */
+	ASSERT_NOT_NULL(e);
+	ASSERT_TRUE(e->prog == dp);
+	held = e->prog;
+	if (del) {
+		ASSERT_OK(uxdp_map__delete_elem(m, &k));
+	} else {
+		val.ifindex = 4;
+		val.bpf_prog.fd = 0;
+		ASSERT_OK(uxdp_map__update_elem(m, &k, &val, 0));
+	}
+	ASSERT_TRUE(uxdp_container_map_lookup(m, k) != e);
+	/* The worker's entry is intact and its program still runs (ASan: no use after free). */
+	ASSERT_TRUE(e->prog == held);
+	ASSERT_EQ(e->val.ifindex, 3);
+	ASSERT_EQ(atomic_load(&held->refcnt), 1);
+	xb.data = xb.data_meta = pkt;
+	xb.data_hard_start = pkt;
+	xb.data_end = pkt + sizeof(pkt);
+	xb.frame_sz = sizeof(pkt);
+	xb.egress_ifindex = 3;
+	ASSERT_EQ(uxdp_prog__run_xdp(e->prog, &xb, ex), XDP_PASS);
+	uxdp_exec__free(ex);
+	uxdp_map__put(m); /* frees the retired entry and drops the program */
+	return UXDP_TEST_PASS;
+}
+
+UXDP_TEST(devmap_replaced_entry_keeps_egress_prog, fast)
+{
+	int rc = replaced_entry_keeps_prog(BPF_MAP_TYPE_DEVMAP, false);
+
+	return rc != UXDP_TEST_PASS ? rc : replaced_entry_keeps_prog(BPF_MAP_TYPE_DEVMAP, true);
+}
+
+UXDP_TEST(devmap_hash_replaced_entry_keeps_egress_prog, fast)
+{
+	int rc = replaced_entry_keeps_prog(BPF_MAP_TYPE_DEVMAP_HASH, false);
+
+	return rc != UXDP_TEST_PASS ? rc
+				    : replaced_entry_keeps_prog(BPF_MAP_TYPE_DEVMAP_HASH, true);
 }
