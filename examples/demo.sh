@@ -1,10 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# uxdp demo (`make demo`): run the DDoS filter example on the demo traffic with
-# `uxdp test-run` and print a verdict summary: counts per action and per
-# reason, blocklist hits per prefix, and the top dropped sources.
-#   usage: examples/demo.sh BUILD_DIR [--kernel] [--engine interp|jit]
-#   --kernel runs the same object in the kernel (BPF_PROG_TEST_RUN via
+# uxdp demo (`make demo`), in two parts.
+#  1. Run the DDoS filter example on the demo traffic with `uxdp test-run` and
+#     print a verdict summary: counts per action and per reason, blocklist hits
+#     per prefix, and the top dropped sources.
+#  2. Start the daemon, uxdpd, with generator ports (a flood from three sources,
+#     legitimate clients, a blocklisted network) all through the same filter
+#     object, show live rates with `uxdp stats --watch` for a few seconds and a
+#     map with `uxdp map dump`, then stop the daemon (it never outlives the script).
+#   usage: examples/demo.sh BUILD_DIR [--kernel] [--engine interp|jit] [--no-daemon]
+#   --kernel runs part 1's object in the kernel (BPF_PROG_TEST_RUN via
 #   tests/kdiff/kernel_run; needs root) instead of uxdp, for comparison.
 set -eu
 BUILD=${1:?usage: demo.sh BUILD_DIR [--kernel] [--engine interp|jit]}
@@ -12,10 +17,12 @@ shift
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 RUNNER=uxdp
 ENGINE=
+DAEMON=yes
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) RUNNER=kernel ;;
 	--engine) ENGINE=$2; shift ;;
+	--no-daemon) DAEMON=no ;;
 	*) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -43,7 +50,17 @@ else
 fi
 set -- "$@" --prog ddos_filter --in "$PCAP" --maps-in "$SEED" --json
 OUT=$(mktemp)
-trap 'rm -f "$OUT"' EXIT
+TMP=$(mktemp -d)
+DPID=
+cleanup() {
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill "$DPID" 2>/dev/null || true
+		wait "$DPID" 2>/dev/null || true
+	fi
+	rm -rf "$OUT" "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 "$@" >"$OUT"
 python3 - "$OUT" "$PCAP" "$WHAT" "$*" <<'PY'
 import collections, ipaddress, json, struct, sys
@@ -105,3 +122,59 @@ for src, n in dropped.most_common(8):
 print()
 print("Reproduce: " + cmd)
 PY
+
+[ "$DAEMON" = yes ] || exit 0
+
+# --- part 2: the daemon ----------------------------------------------------------------------
+UXDP=${UXDP:-$BUILD/tools/uxdp/uxdp}
+UXDPD=${UXDPD:-$BUILD/tools/uxdpd/uxdpd}
+if [ ! -x "$UXDPD" ] || [ ! -x "$UXDP" ]; then
+	echo "demo.sh: uxdpd or uxdp not built (ninja -C $BUILD); skipping the daemon part" >&2
+	exit 0
+fi
+SOCK=$TMP/uxdpd.sock
+cat >"$TMP/demo.conf" <<EOF
+# uxdpd demo: three traffic sources, one DDoS filter (shared maps) on all of them
+workers 2
+pin no
+port flood   gen:proto=udp4,src=198.51.100.23,flows=3,dport=53,rate=300000,queues=2
+port users   gen:proto=tcp4,src=10.1.0.10,flows=24,dport=443,rate=20000
+port blocked gen:proto=udp4,src=203.0.113.3,flows=8,rate=20000
+object ddos $(realpath "$OBJ") maps=$(realpath "$SEED")
+attach flood   ddos prog=ddos_filter
+attach users   ddos prog=ddos_filter
+attach blocked ddos prog=ddos_filter
+EOF
+echo
+echo "=== uxdpd: the same filter on live generator ports ==="
+sed -e '/^#/d' -e 's/^/  /' "$TMP/demo.conf"
+echo
+"$UXDPD" --config "$TMP/demo.conf" --ctl "$SOCK" 2>"$TMP/uxdpd.log" &
+DPID=$!
+i=0
+until [ -S "$SOCK" ] && "$UXDP" stats --ctl "$SOCK" >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+		echo "demo.sh: uxdpd did not start:" >&2
+		cat "$TMP/uxdpd.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+"$UXDP" stats --ctl "$SOCK" --watch 1 --count 3
+echo
+echo "Verdict counters by reason (uxdp map dump verdicts, bpftool's JSON, summed here):"
+"$UXDP" map dump verdicts --ctl "$SOCK" | python3 -c '
+import json, sys
+names = ["passed", "passed (not IP)", "dropped: blocklisted", "dropped: over rate budget",
+         "dropped: malformed"]
+for e in json.load(sys.stdin):
+    k = int(e["key"][0], 16)
+    n = sum(int.from_bytes(bytes(int(b, 16) for b in v["value"]), "little") for v in e["values"])
+    print("  %-28s %10d" % (names[k] if k < len(names) else k, n))
+'
+kill "$DPID"
+wait "$DPID" || { echo "demo.sh: uxdpd exited with $?" >&2; cat "$TMP/uxdpd.log" >&2; exit 1; }
+DPID=
+echo
+echo "uxdpd stopped. Run your own: $UXDPD --config FILE (see tools/uxdpd/uxdpd.8)"
