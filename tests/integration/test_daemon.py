@@ -207,15 +207,25 @@ def case_start_stop():
     cli("stats", code=1, want=("cannot connect to uxdpd at " + SOCK,))
 
 
-def wait_total(port, total, timeout=60):
+def settled(p, total):
+    """All of the port's packets arrived, got a verdict, and their buffers came back."""
+    t = p["total"]
+    return (t["rx_packets"] >= total and sum(t[v] for v in VERDICTS) + t["invalid"] >= total
+            and all(q["page_pool"]["in_flight"] == 0 for q in p["queues"]))
+
+
+def wait_total(port, total, timeout=30):
+    """Stats once the port's count-limited traffic is over (the caller checks the totals;
+    counters of the last vector land just after rx_packets, so wait for both)."""
     deadline = time.monotonic() + timeout
     while True:
         st = stats()
         p = port_stats(st, port)
-        if p["total"]["rx_packets"] >= total:
+        if settled(p, total):
             return st
         if time.monotonic() > deadline:
-            fail(f"port {port}: {p['total']['rx_packets']} of {total} packets after {timeout} s")
+            print(f"port {port}: not settled after {timeout} s: {p['total']}")
+            return st
         time.sleep(0.05)
 
 
