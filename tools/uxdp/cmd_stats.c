@@ -88,13 +88,12 @@ static void print_text(const json_t *root, double sec)
 		       *tot = json_object_get(p, "total");
 		char buf[16];
 
-		printf("port %s (%s, ifindex %llu): %s%s%s\n",
+		printf("port %s (%s, ifindex %llu): %s%s\n",
 		       json_string_value(json_object_get(p, "name")),
 		       json_string_value(json_object_get(p, "spec")),
 		       (unsigned long long)u64(p, "ifindex"),
 		       json_is_string(prog) ? "program " : "no program (PASS)",
-		       json_is_string(prog) ? json_string_value(prog) : "",
-		       json_is_string(prog) ? "" : "");
+		       json_is_string(prog) ? json_string_value(prog) : "");
 		printf("  %5s %6s %10s %10s %10s %10s %10s %10s %10s %10s %s\n", "queue", "worker",
 		       "rx", "drop", "pass", "tx", "redirect", "aborted", "redir_err", "rx_total",
 		       "pool in_flight/frames");
