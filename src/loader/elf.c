@@ -4,7 +4,7 @@
  * object with libelf, classifies its sections (program sections by their
  * libbpf names, maps, global data, BTF), collects the symbol table and the
  * functions (entry programs and .text subprograms), then drives the other
- * stages (maps.c, core.c, relo.c) and loads each program with
+ * stages (maps.c, core.c, lines.c, relo.c) and loads each program with
  * uxdp_prog__load(). Every input byte is untrusted: all offsets and sizes are
  * checked before use, and every refusal names the file and the place.
  */
@@ -549,19 +549,24 @@ static int load_progs(struct uxdp_loader *ld)
 		return -ENOMEM;
 	for (i = 0; i < obj->prog_cnt; i++) {
 		struct uxdp_obj_prog *p = &obj->progs[i];
+		struct uxdp_line_info *lines;
+		size_t line_cnt;
 
 		err = uxdp_ld_link_prog(ld, p);
+		err = err ?: uxdp_ld_prog_lines(ld, &lines, &line_cnt);
 		if (err)
 			break;
 		UXDP_OPTS(uxdp_prog_load_opts, lo, .name = p->name, .type = p->type,
 			  .engine = ld->opts ? ld->opts->engine : UXDP_ENGINE_DEFAULT,
 			  .maps = obj->map_ptrs, .map_cnt = obj->map_cnt, .license = obj->license,
 			  .frags = p->frags, .log_buf = plog, .log_size = plog_size,
-			  .log_level = ld->opts ? ld->opts->log_level : 0);
+			  .log_level = ld->opts ? ld->opts->log_level : 0, .line_info = lines,
+			  .line_info_cnt = line_cnt);
 		plog[0] = '\0';
 		p->prog = uxdp_prog__load(p->insns, p->insn_cnt, &lo);
+		err = p->prog ? 0 : errno ? -errno : -EINVAL;
+		free(lines); /* the verifier reads them only while loading */
 		if (!p->prog) {
-			err = errno ? -errno : -EINVAL;
 			uxdp_ld_err(ld, "section '%s': program '%s': load failed (%s):",
 				    p->sec_name, p->name, strerror(-err));
 			append_log(ld, "%s", plog);
@@ -584,6 +589,7 @@ static void free_loader(struct uxdp_loader *ld)
 		free(ld->funcs[i].relos);
 	}
 	free(ld->funcs);
+	free(ld->lines);
 	btf__free(ld->btf);
 	free(ld->syms);
 	free(ld->sym_names);
@@ -683,6 +689,7 @@ static struct uxdp_object *open_image(void *image, size_t size, const char *path
 	err = err ?: uxdp_ld_collect_maps(&ld);
 	err = err ?: uxdp_ld_collect_relos(&ld);
 	err = err ?: uxdp_ld_apply_core_relos(&ld);
+	err = err ?: uxdp_ld_collect_lines(&ld);
 	err = err ?: uxdp_ld_apply_data_relos(&ld);
 	err = err ?: uxdp_ld_create_maps(&ld);
 	err = err ?: uxdp_ld_init_map_slots(&ld, false);

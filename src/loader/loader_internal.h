@@ -3,7 +3,8 @@
  * Internal state of the ELF object loader, shared by its stages: elf.c
  * (sections, symbols, programs, the public object API), maps.c (BTF-defined,
  * legacy and global-data maps), relo.c (map/data/call relocations and
- * subprogram linking) and core.c (CO-RE relocations from .BTF.ext). The
+ * subprogram linking), core.c (CO-RE relocations from .BTF.ext) and lines.c
+ * (source lines from .BTF.ext, for the verifier's messages). The
  * stages run in this order on one struct uxdp_loader; only the finished
  * struct uxdp_object outlives uxdp_object__open_mem().
  */
@@ -61,6 +62,14 @@ struct uxdp_relo {
 	uint32_t insn; /* index inside the function */
 	int map_idx;
 	uint32_t sym_off; /* symbol value (byte offset in its section) */
+};
+
+/* A BTF line info record of .BTF.ext, by function. */
+struct uxdp_ld_line {
+	size_t func_idx; /* in ld->funcs */
+	uint32_t off;	 /* instruction index inside the function */
+	uint32_t line, col;
+	const char *file, *text; /* strings of ld->btf, or NULL if empty */
 };
 
 /* One function: an entry program or a .text subprogram. */
@@ -152,6 +161,9 @@ struct uxdp_loader {
 	struct uxdp_func *funcs; /* sorted by section, then offset */
 	size_t func_cnt;
 
+	struct uxdp_ld_line *lines; /* source lines (lines.c) */
+	size_t line_cnt;
+
 	struct uxdp_object *obj;
 };
 
@@ -188,6 +200,17 @@ struct uxdp_func *uxdp_ld_find_func(struct uxdp_loader *ld, size_t sec_idx, uint
 
 /* core.c */
 int uxdp_ld_apply_core_relos(struct uxdp_loader *ld);
+
+/* lines.c */
+/* Read and check the line info of .BTF.ext (after the functions and .BTF). */
+int uxdp_ld_collect_lines(struct uxdp_loader *ld);
+/*
+ * Line info of the program uxdp_ld_link_prog() linked last, by its final
+ * instruction indices, sorted: *out is malloc'd (NULL if none); its strings
+ * live as long as ld->btf.
+ */
+struct uxdp_line_info;
+int uxdp_ld_prog_lines(struct uxdp_loader *ld, struct uxdp_line_info **out, size_t *cnt);
 
 /* BTF utilities (core.c) */
 const struct btf_type *uxdp_btf_skip_mods(const struct btf *btf, uint32_t id, uint32_t *res_id);

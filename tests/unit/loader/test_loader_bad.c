@@ -614,6 +614,149 @@ UXDP_TEST(bad_core_records_unknown_section, fast)
 	return rc;
 }
 
+/* ---- BTF line info (.BTF.ext) ---- */
+
+/* Where ld_lines_good's line info starts (its rec_size word) in buf, or 0. */
+static size_t line_info_at(uint8_t *buf, size_t size, size_t *ext_off, uint32_t *len)
+{
+	size_t off, sz;
+	uint32_t hdr_len, li_off;
+
+	if (!ld_find_section(buf, size, ".BTF.ext", &off, &sz) || sz < 24)
+		return 0;
+	memcpy(&hdr_len, buf + off + 4, 4);
+	memcpy(&li_off, buf + off + 16, 4);
+	memcpy(len, buf + off + 20, 4);
+	*ext_off = off;
+	return off + hdr_len + li_off;
+}
+
+/*
+ * Patch one 32-bit word of ld_lines_good's line info: at (bytes from the
+ * rec_size word; 4 = the first block's sec_name_off, 12 = its first record),
+ * or the header's line_info_len if at < 0. The object must be refused naming
+ * .BTF.ext and frag.
+ */
+static int patch_line_info(long at, uint32_t val, const char *frag)
+{
+	char *log = calloc(1, LD_LOG_SIZE);
+	size_t size, ext, li;
+	uint32_t len;
+	uint8_t *buf;
+	int rc;
+
+	LD_LOAD_OR_SKIP("ld_lines_good", buf, size);
+	li = line_info_at(buf, size, &ext, &len);
+	ASSERT_TRUE(li && len > 12 + 16);
+	memcpy(at < 0 ? buf + ext + 20 : buf + li + at, &val, 4);
+	rc = ld_expect_refusal(buf, size, "section '.BTF.ext': ", log);
+	if (rc == UXDP_TEST_PASS)
+		rc = ld_expect_refusal(buf, size, frag, log);
+	free(buf);
+	free(log);
+	return rc;
+}
+
+UXDP_TEST(bad_line_info_past_section_end, fast)
+{
+	return patch_line_info(-1, 0xfffffff0u, "line info out of bounds");
+}
+
+UXDP_TEST(bad_line_info_truncated_block_header, fast)
+{
+	return patch_line_info(-1, 4 + 6, "truncated line info section header");
+}
+
+UXDP_TEST(bad_line_info_truncated_records, fast)
+{
+	return patch_line_info(-1, 4 + 8 + 16 + 5, "bad line info record count");
+}
+
+UXDP_TEST(bad_line_info_record_size, fast)
+{
+	return patch_line_info(0, 3, "bad line info record size 3");
+}
+
+UXDP_TEST(bad_line_info_record_count, fast)
+{
+	return patch_line_info(8, 0x10000000u, "bad line info record count 268435456");
+}
+
+UXDP_TEST(bad_line_info_unknown_section, fast)
+{
+	return patch_line_info(4, 1, "line info for unknown section");
+}
+
+UXDP_TEST(bad_line_info_unnamed_section, fast)
+{
+	return patch_line_info(4, 0x7ffffff0u, "line info for an unnamed section");
+}
+
+UXDP_TEST(bad_line_info_misaligned_insn, fast)
+{
+	return patch_line_info(12, 3, "misaligned instruction offset 3");
+}
+
+UXDP_TEST(bad_line_info_insn_outside_functions, fast)
+{
+	return patch_line_info(12, 0x100000, "insn 131072 outside any function");
+}
+
+UXDP_TEST(bad_line_info_file_string, fast)
+{
+	return patch_line_info(12 + 4, 0x7fffffffu, "bad string offset (file 2147483647");
+}
+
+UXDP_TEST(bad_line_info_line_string, fast)
+{
+	return patch_line_info(12 + 8, 0xfffffff0u, "bad string offset");
+}
+
+/* Random bit flips confined to the line info bytes: refused naming .BTF.ext, or loaded. */
+UXDP_TEST(bad_line_info_flipped_bits, fast)
+{
+	char *log = calloc(1, LD_LOG_SIZE);
+	size_t size, ext, li;
+	uint32_t len, seed = 7;
+	uint8_t *buf, *mut;
+	int r, refused = 0, loaded = 0;
+
+	LD_LOAD_OR_SKIP("ld_lines_good", buf, size);
+	li = line_info_at(buf, size, &ext, &len);
+	ASSERT_TRUE(li && li + len <= size);
+	mut = malloc(size);
+	for (r = 0; r < 600; r++) {
+		struct uxdp_object_open_opts o = {.sz = sizeof(o),
+						  .log_buf = log,
+						  .log_size = LD_LOG_SIZE,
+						  .object_name = "flip",
+						  .log_level = r % 3 == 0 ? 1 : 0};
+		struct uxdp_object *obj;
+		int k, nflips = 1 + lcg(&seed) % 3;
+
+		memcpy(mut, buf, size);
+		for (k = 0; k < nflips; k++)
+			mut[li + lcg(&seed) % len] ^= (uint8_t)(1u << (lcg(&seed) % 8));
+		errno = 0;
+		obj = uxdp_object_open_mem_internal(mut, size, &o, true);
+		if (obj) {
+			loaded++;
+			uxdp_object__close(obj);
+			continue;
+		}
+		refused++;
+		ASSERT_EQ(errno, EINVAL);
+		if (!strstr(log, "flip: section '.BTF.ext': "))
+			UXDP_FAIL_AT("round %d: refused without naming .BTF.ext:\n%s", r, log);
+	}
+	fprintf(stderr, "line info flips: %d refused, %d loaded\n", refused, loaded);
+	ASSERT_TRUE(refused > 0 && loaded > 0);
+	free(mut);
+	free(buf);
+	free(log);
+	return UXDP_TEST_PASS;
+}
+
 /* ---- clang-built objects that must be refused ---- */
 
 static int obj_refusal(const char *name, const char *frag)
