@@ -68,6 +68,18 @@ def case_unknown_helper():
            "helper 14 (bpf_get_current_pid_tgid)", "insn ", "cannot load")
 
 
+def case_source_lines():
+    # a verifier refusal quotes the C line (from .BTF.ext) of the bad access
+    bad = os.environ["UXDP_LINES_BAD_OBJ"]
+    expect(["verify", bad], 1, "invalid access to packet",
+           "return p[20] == 0x45 ? XDP_DROP : XDP_PASS;", "ld_lines_bad_sub.bpf.c:19")
+    expect(["test-run", bad, "--in", PCAP], 1, "ld_lines_bad_sub.bpf.c:19", "cannot load")
+    # and --log-level 2 shows the lines of a good object, its subprogram's included
+    expect(["verify", os.environ["UXDP_LINES_GOOD_OBJ"], "--log-level", "2"], 0,
+           "; \tcounter += a * 7; /* lines_long bookkeeping */ (",
+           "return (x ^ 0x5a) + 17; /* shared_sub body */ (", "ld_lines_good.bpf.c:14)")
+
+
 def case_unknown_prog():
     expect(["test-run", GOOD, "--prog", "nope", "--in", PCAP], 1, "no program 'nope'",
            "xdp_drop")
