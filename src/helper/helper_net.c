@@ -109,10 +109,11 @@ uint64_t uxdp_bpf_check_mtu(UXDP_HELPER_ARGS)
 {
 	struct uxdp_xdp_buff *xdp = (struct uxdp_xdp_buff *)(uintptr_t)r1;
 	uint32_t ifindex = (uint32_t)r2;
-	uint32_t *mtu_len = (uint32_t *)(uintptr_t)r3;
+	uint8_t *mtu_len = (uint8_t *)(uintptr_t)r3;
 	int32_t len_diff = (int32_t)r4;
 	const struct uxdp_netdev *dev;
 	int32_t xdp_len, dev_len;
+	uint32_t in_mtu;
 	uint64_t ret = BPF_MTU_CHK_RET_SUCCESS;
 
 	if (!xdp || !mtu_len)
@@ -134,12 +135,14 @@ uint64_t uxdp_bpf_check_mtu(UXDP_HELPER_ARGS)
 	/* The device MTU is L3; both sides get the link header. int arithmetic as the kernel. */
 	dev_len = (int32_t)(dev->mtu + UXDP_ETH_HLEN);
 	xdp_len = (int32_t)(xdp->data_end - xdp->data); /* linear part only, as the kernel */
-	if (*mtu_len)
-		xdp_len = (int32_t)(*mtu_len + UXDP_ETH_HLEN);
+	/* mtu_len may be anywhere the program points (a packed struct field): copy, not deref */
+	memcpy(&in_mtu, mtu_len, sizeof(in_mtu));
+	if (in_mtu)
+		xdp_len = (int32_t)(in_mtu + UXDP_ETH_HLEN);
 	xdp_len = (int32_t)((uint32_t)xdp_len + (uint32_t)len_diff);
 	if (xdp_len > dev_len)
 		ret = BPF_MTU_CHK_RET_FRAG_NEEDED;
-	*mtu_len = dev->mtu;
+	memcpy(mtu_len, &dev->mtu, sizeof(dev->mtu));
 	return ret;
 }
 
@@ -199,18 +202,13 @@ static bool ipv6_need_strict(const uint8_t *a)
 	return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, loop, 16);
 }
 
-uint64_t uxdp_bpf_fib_lookup(UXDP_HELPER_ARGS)
+static uint64_t fib_lookup(struct bpf_fib_lookup *params, uint32_t flags, struct uxdp_exec *ex)
 {
-	struct bpf_fib_lookup *params = (struct bpf_fib_lookup *)(uintptr_t)r2;
-	int32_t plen = (int32_t)r3;
-	uint32_t flags = (uint32_t)r4;
 	const struct uxdp_route *rt;
 	uint8_t dst[16];
 	uint32_t mtu;
 	bool v4;
 
-	if (!params || plen < (int32_t)sizeof(*params))
-		return (uint64_t)-EINVAL;
 	if (flags & ~(BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SKIP_NEIGH |
 		      BPF_FIB_LOOKUP_TBID | BPF_FIB_LOOKUP_SRC | UXDP_FIB_LOOKUP_MARK))
 		return (uint64_t)-EINVAL;
@@ -269,4 +267,20 @@ uint64_t uxdp_bpf_fib_lookup(UXDP_HELPER_ARGS)
 	params->h_vlan_proto = 0;
 	params->mtu_result = (uint16_t)mtu;
 	return BPF_FIB_LKUP_RET_SUCCESS;
+}
+
+uint64_t uxdp_bpf_fib_lookup(UXDP_HELPER_ARGS)
+{
+	/* params may sit at any alignment in program memory: work on an aligned copy */
+	uint8_t *user = (uint8_t *)(uintptr_t)r2;
+	struct bpf_fib_lookup params;
+	int32_t plen = (int32_t)r3;
+	uint64_t ret;
+
+	if (!user || plen < (int32_t)sizeof(params))
+		return (uint64_t)-EINVAL;
+	memcpy(&params, user, sizeof(params));
+	ret = fib_lookup(&params, (uint32_t)r4, ex);
+	memcpy(user, &params, sizeof(params));
+	return ret;
 }
