@@ -51,15 +51,35 @@ static struct uxdp_map *cpu_map_alloc(const struct uxdp_map *attr,
 	return &c->map;
 }
 
+/*
+ * A replaced or deleted entry keeps its program reference while retired: a
+ * worker that read the entry before the swap may still be running that
+ * program. The references go when the map has no users left.
+ */
 static void entry_release(struct uxdp_cpumap *c, struct uxdp_cpumap_entry *e)
 {
+	struct uxdp_prog *prog;
+	size_t n;
+
 	if (!e)
 		return;
-	if (e->prog) {
-		uxdp_prog__put(e->prog);
-		e->prog = NULL;
-	}
+	prog = e->prog;
+	n = c->retired.n;
 	uxdp_retire(&c->retired, e);
+	if (c->retired.n == n && prog)
+		uxdp_prog__put(prog); /* out of memory: the entry is gone already */
+}
+
+static void drop_retired_progs(struct uxdp_cpumap *c)
+{
+	for (size_t i = 0; i < c->retired.n; i++) {
+		struct uxdp_cpumap_entry *e = c->retired.v[i];
+
+		if (e->prog) {
+			uxdp_prog__put(e->prog);
+			e->prog = NULL;
+		}
+	}
 }
 
 static void cpu_map_clear_refs(struct uxdp_map *map)
@@ -69,6 +89,7 @@ static void cpu_map_clear_refs(struct uxdp_map *map)
 	pthread_mutex_lock(&c->lock);
 	for (uint32_t i = 0; i < map->max_entries; i++)
 		entry_release(c, atomic_exchange(&c->slots[i], NULL));
+	drop_retired_progs(c);
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -309,3 +309,38 @@ UXDP_TEST(devmap_hash_replaced_entry_keeps_egress_prog, fast)
 	return rc != UXDP_TEST_PASS ? rc
 				    : replaced_entry_keeps_prog(BPF_MAP_TYPE_DEVMAP_HASH, true);
 }
+
+UXDP_TEST(cpumap_replaced_entry_keeps_prog, fast)
+{
+	struct uxdp_map *m = mt_create(BPF_MAP_TYPE_CPUMAP, 4, 8, 4, 0);
+	struct uxdp_prog *cp = mt_prog(UXDP_PROG_XDP_CPUMAP), *held;
+	struct bpf_cpumap_val val = {.qsize = 256};
+	struct uxdp_cpumap_entry *e;
+	struct uxdp_exec *ex = uxdp_exec__new(NULL);
+	struct uxdp_xdp_buff xb = {0};
+	uint8_t pkt[64] = {0};
+	uint32_t k = 2;
+
+	ASSERT_NOT_NULL(m);
+	ASSERT_NOT_NULL(cp);
+	ASSERT_NOT_NULL(ex);
+	val.bpf_prog.fd = (int)uxdp_prog__id(cp);
+	ASSERT_OK(uxdp_map__update_elem(m, &k, &val, 0));
+	uxdp_prog__put(cp);		     /* the map's reference is the only one now */
+	e = uxdp_container_map_lookup(m, k); /* what a worker holds during its poll */
+	ASSERT_NOT_NULL(e);
+	held = e->prog;
+	ASSERT_TRUE(held == cp);
+	val.bpf_prog.fd = 0;
+	ASSERT_OK(uxdp_map__update_elem(m, &k, &val, 0)); /* replaced: the old entry is retired */
+	ASSERT_TRUE(uxdp_container_map_lookup(m, k) != e);
+	ASSERT_TRUE(e->prog == held); /* still runnable by the worker (ASan: no use after free) */
+	ASSERT_EQ(atomic_load(&held->refcnt), 1);
+	xb.data = xb.data_meta = xb.data_hard_start = pkt;
+	xb.data_end = pkt + sizeof(pkt);
+	xb.frame_sz = sizeof(pkt);
+	(void)uxdp_prog__run_xdp(e->prog, &xb, ex);
+	uxdp_exec__free(ex);
+	uxdp_map__put(m); /* frees the retired entry and drops the program */
+	return UXDP_TEST_PASS;
+}
