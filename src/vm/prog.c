@@ -474,7 +474,27 @@ static bool license_is_gpl(const char *license)
 }
 
 /* Every helper call names a helper uxdp provides for this program type. */
-static int check_helpers(const struct uxdp_prog *prog, char *log, size_t log_size)
+/* The source line of insn i, when the loader passed BTF line info: "  ; text @ file:line". */
+static void log_source_line(const struct uxdp_prog_load_opts *opts, uint32_t i, char *log,
+			    size_t log_size)
+{
+	const struct uxdp_line_info *best = NULL;
+
+	if (!UXDP_OPTS_HAS(opts, line_info_cnt))
+		return;
+	for (size_t k = 0; opts->line_info && k < opts->line_info_cnt; k++) {
+		const struct uxdp_line_info *li = &opts->line_info[k];
+
+		if (li->insn <= i && (!best || li->insn >= best->insn))
+			best = li;
+	}
+	if (best)
+		LOG("  ; %s @ %s:%u\n", best->text ? best->text : "", best->file ? best->file : "?",
+		    best->line);
+}
+
+static int check_helpers(const struct uxdp_prog *prog, const struct uxdp_prog_load_opts *opts,
+			 char *log, size_t log_size)
 {
 	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
 		const struct bpf_insn *insn = &prog->insns[i];
@@ -497,12 +517,14 @@ static int check_helpers(const struct uxdp_prog *prog, char *log, size_t log_siz
 				    i, insn->imm, name);
 			else
 				LOG("insn %u: program calls unknown helper %d\n", i, insn->imm);
+			log_source_line(opts, i, log, log_size);
 			return -EINVAL;
 		}
 		if (proto->gpl_only && !prog->gpl) {
 			LOG("insn %u: helper %d (bpf_%s) is GPL-only, and the program's license "
 			    "is not GPL-compatible\n",
 			    i, insn->imm, proto->name);
+			log_source_line(opts, i, log, log_size);
 			return -EINVAL;
 		}
 	}
@@ -600,7 +622,7 @@ struct uxdp_prog *uxdp_prog__load(const struct bpf_insn *insns, size_t insn_cnt,
 			  UXDP_OPTS_GET(opts, mask_shift_imm, false), log, log_size);
 	err = err ?: find_subprogs(prog, log, log_size);
 	err = err ?: check_jumps(prog, log, log_size);
-	err = err ?: check_helpers(prog, log, log_size);
+	err = err ?: check_helpers(prog, opts, log, log_size);
 	if (err)
 		goto err_free;
 

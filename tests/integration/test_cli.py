@@ -65,7 +65,8 @@ def case_truncated_elf():
 
 def case_unknown_helper():
     expect(["test-run", BAD_HELPER, "--in", PCAP], 1,
-           "helper 14 (bpf_get_current_pid_tgid)", "insn ", "cannot load")
+           "helper 14 (bpf_get_current_pid_tgid)", "insn ", "cannot load",
+           "bpf_get_current_pid_tgid() == 42", "bad_helper.bpf.c:13")
 
 
 def case_source_lines():
