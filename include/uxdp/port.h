@@ -9,11 +9,18 @@
  *   null:[queues=N]                           a sink: RX is empty, TX frees
  *   gen:[proto=udp4|udp6|tcp4|tcp6][,size=B][,flows=N][,count=N][,rate=PPS]
  *       [,queues=N][,src=IP][,dst=IP][,sport=P][,dport=P][,seed=N]
- *                                             packet generator; flows spread
- *                                             over RX queues by Toeplitz RSS
+ *       [,fill=each|once]                     packet generator; flows spread
+ *                                             over RX queues by Toeplitz RSS;
+ *                                             fill=once writes a buffer's
+ *                                             packet only on its first use
  *   pipe:NAME/a|b[,queues=N]                  the two ends of a wire: TX on
  *                                             one end is RX on the other
  *   pcap:[rx=FILE][,tx=FILE][,loop=N]         replay a file as RX, write TX
+ *   afpacket:IFNAME[,queues=N][,blocks=N][,block_size=B][,promisc=0|1]
+ *                                             a Linux interface through AF_PACKET
+ *                                             (TPACKET_V3 RX ring, sendmmsg TX)
+ *   tap:NAME[,queues=N][,up=0|1]              a TAP device: TX enters the kernel's
+ *                                             stack (the XDP_PASS host stage)
  * A backend is an ops table (open, close, rx_burst, tx_burst); the real-NIC
  * backends register theirs with uxdp_port__register_ops().
  *

@@ -18,10 +18,15 @@ void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((f
 
 #define MAX_BACKENDS 16
 
+/* Linux interface backends (afpacket.c, tap.c). */
+extern const struct uxdp_port_ops uxdp_port_afpacket_ops, uxdp_port_tap_ops;
+
 static const struct uxdp_port_ops *backends[MAX_BACKENDS] = {
 	&uxdp_port_null_ops,
 	&uxdp_port_gen_ops,
 	&uxdp_port_pipe_ops,
+	&uxdp_port_afpacket_ops,
+	&uxdp_port_tap_ops,
 #ifdef UXDP_HAVE_PCAP
 	&uxdp_port_pcap_ops,
 #endif
@@ -123,7 +128,7 @@ struct uxdp_port *uxdp_port__open(const char *spec, const struct uxdp_port_open_
 	int i, rc;
 
 	if (!spec || !(colon = strchr(spec, ':'))) {
-		set_err(err_buf, err_size, "port spec '%s': want BACKEND:ARGS (null:, gen:, pipe:, pcap:)",
+		set_err(err_buf, err_size, "port spec '%s': want BACKEND:ARGS (null:, gen:, pipe:, pcap:, afpacket:, tap:)",
 			spec ? spec : "(null)");
 		errno = EINVAL;
 		return NULL;

@@ -325,9 +325,37 @@ static int statement(struct parser *p, char **w, int n)
 		a->line = p->line;
 		return 0;
 	}
+	if (!strcmp(kw, "host")) {
+		struct cfg_host *h;
+		int host;
+
+		rc = want_args(p, w, n, 2, 2, "host PORT HOSTPORT");
+		if (rc)
+			return rc;
+		idx = uxdpd_config_port(cfg, w[1]);
+		if (idx < 0)
+			return perr(p, "host port",
+				    "no port '%s' (declare it with a port line first)", w[1]);
+		host = uxdpd_config_port(cfg, w[2]);
+		if (host < 0)
+			return perr(p, "host hostport",
+				    "no port '%s' (declare it with a port line first)", w[2]);
+		if (host == idx)
+			return perr(p, "host hostport", "port '%s' cannot be its own host stage",
+				    w[2]);
+		for (uint32_t i = 0; i < cfg->n_hosts; i++)
+			if (cfg->hosts[i].port == (uint32_t)idx)
+				return perr(p, "host port", "port '%s' already has a host stage (line %d)",
+					    w[1], cfg->hosts[i].line);
+		h = &cfg->hosts[cfg->n_hosts++];
+		h->port = (uint32_t)idx;
+		h->host = (uint32_t)host;
+		h->line = p->line;
+		return 0;
+	}
 	return perr(p, kw,
 		    "unknown keyword (want workers, vector, mode, pin, engine, ctl, port, "
-		    "queue, object or attach)");
+		    "queue, object, attach or host)");
 }
 
 /* Checks that need the whole file. */

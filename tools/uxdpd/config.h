@@ -46,6 +46,12 @@ struct cfg_attach {
 	int line;
 };
 
+/* host PORT HOSTPORT: PORT's XDP_PASS frames are transmitted on HOSTPORT (a tap:). */
+struct cfg_host {
+	uint32_t port, host; /* indexes into ports */
+	int line;
+};
+
 struct uxdpd_config {
 	char *file;
 	uint32_t workers;
@@ -64,6 +70,8 @@ struct uxdpd_config {
 	uint32_t n_objects;
 	struct cfg_attach attaches[CFG_MAX_PORTS];
 	uint32_t n_attaches;
+	struct cfg_host hosts[CFG_MAX_PORTS];
+	uint32_t n_hosts;
 };
 
 /**

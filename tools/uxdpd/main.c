@@ -652,6 +652,18 @@ static int seed_maps(struct dobj *o, const struct cfg_object *co, char *err, siz
 	return rc;
 }
 
+/* Host stage (config `host`): XDP_PASS frames go out on the host port's TX
+ * queue of this worker (a tap: port hands them to the kernel's stack). */
+static void host_pass(void *cookie, struct uxdp_port *port, struct uxdp_frame **frames,
+		      uint16_t n, uint32_t worker)
+{
+	struct uxdp_port *host = cookie;
+	uint16_t sent = uxdp_port__tx_burst(host, (uint16_t)worker, frames, n);
+
+	if (sent < n)
+		uxdp_frame__free_bulk(frames + sent, n - sent, worker);
+}
+
 static int setup(struct daemon *d, const char *ctl, bool check, char *err, size_t err_sz)
 {
 	struct uxdpd_config *cfg = &d->cfg;
@@ -767,6 +779,17 @@ static int setup(struct daemon *d, const char *ctl, bool check, char *err, size_
 		if (rc) {
 			o->refs--;
 			snprintf(err, err_sz, "%s:%d: attach: %s", cfg->file, ca->line,
+				 strerror(-rc));
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < cfg->n_hosts; i++) {
+		const struct cfg_host *ch = &cfg->hosts[i];
+
+		rc = uxdp_dp__set_pass_handler(d->dp, d->ports[ch->port].port, host_pass,
+					       d->ports[ch->host].port);
+		if (rc) {
+			snprintf(err, err_sz, "%s:%d: host: %s", cfg->file, ch->line,
 				 strerror(-rc));
 			goto out;
 		}

@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""End-to-end tests of uxdpd on real Linux interfaces, in network namespaces
+the test makes and removes itself (even on failure):
+
+    ns_a (va 10.77.0.1) ==veth== da [uxdpd in ns_d] db ==veth== vb (10.77.0.2) ns_b
+
+Cases (BACKEND is the port backend of da/db, e.g. afpacket):
+  forward    l2 forwarder: ping and a UDP stream pass through uxdpd; the bytes received
+             in ns_b are the bytes sent in ns_a, and uxdpd's counters agree
+  ddos       a UDP flood from ns_a is dropped by uxdpd while a TCP transfer between the
+             namespaces completes byte for byte; every packet is accounted for
+  host_pass  XDP_PASS through a tap: host stage reaches a UDP socket in ns_d
+  xdp_tx     XDP_TX bounces ICMP echo requests back (icmp_echo program): ping succeeds
+  link_flap  link down/up of da during a UDP stream: no crash, traffic flows again after,
+             and no frame is left in flight (page_pool in_flight = 0)
+
+Only namespaces and veth pairs made here are touched (names carry the pid). No timing
+assertions: traffic is count-limited and the checks are on totals. Needs root: exits 77
+(skip) without, but under CI=true a skip is a failure.
+
+usage: test_netns.py CASE BACKEND UXDPD UXDP WORKDIR
+  (environment: UXDP_NETNS_OBJ, UXDP_PASS_OBJ, UXDP_ICMP_OBJ)
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+CASE, BACKEND, UXDPD, UXDP, WORK = sys.argv[1:6]
+FWD = os.environ["UXDP_NETNS_OBJ"]
+PASS = os.environ["UXDP_PASS_OBJ"]
+ICMP = os.environ["UXDP_ICMP_OBJ"]
+os.makedirs(WORK, exist_ok=True)
+SOCK = os.path.join(WORK, "uxdpd.sock")
+MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Segmentation")
+TAG = f"{os.getpid() % 1000000}"
+NS_A, NS_B, NS_D = f"uxa{TAG}", f"uxb{TAG}", f"uxd{TAG}"
+IP_A, IP_B = "10.77.0.1", "10.77.0.2"
+MAC_HOST = "02:00:00:77:00:02"
+
+
+def fail(msg):
+    sys.exit("FAIL: " + msg)
+
+
+def skip(msg):
+    if os.environ.get("CI") == "true":
+        print("FAIL (CI=true, skipping not allowed): " + msg)
+        sys.exit(1)
+    print("SKIP: " + msg)
+    sys.exit(77)
+
+
+def run(*cmd, ns=None, check=True, timeout=30):
+    if ns:
+        cmd = ("ip", "netns", "exec", ns) + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        fail(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    return p
+
+
+# --- topology --------------------------------------------------------------------------------
+
+
+def preflight():
+    if os.geteuid() != 0:
+        skip("network namespace tests need root")
+    for tool in ("ip", "ethtool", "ping"):
+        if not shutil.which(tool):
+            skip(f"{tool} is not installed (scripts/install-deps.sh)")
+    p = subprocess.run(["ip", "netns", "add", NS_D], capture_output=True, text=True)
+    if p.returncode != 0:
+        skip(f"cannot make a network namespace: {p.stderr.strip()}")
+
+
+def setup_topology():
+    for ns in (NS_A, NS_B):
+        run("ip", "netns", "add", ns)
+    for ns in (NS_A, NS_B, NS_D):
+        # IPv6 off: no router/neighbour solicitations, so counts are exact.
+        run("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", ns=ns)
+        run("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", ns=ns)
+        run("ip", "link", "set", "lo", "up", ns=ns)
+    # The pairs are made inside the namespaces: nothing appears in the caller's.
+    run("ip", "-n", NS_D, "link", "add", "da", "type", "veth", "peer", "name", "va", "netns", NS_A)
+    run("ip", "-n", NS_D, "link", "add", "db", "type", "veth", "peer", "name", "vb", "netns", NS_B)
+    for ns, dev, ip in ((NS_A, "va", IP_A), (NS_B, "vb", IP_B)):
+        # Real-sized, checksummed frames on the wire (a packet socket sees what the
+        # peer's stack hands the veth: with offloads on, 64 KiB TSO frames and
+        # unfinished checksums).
+        run("ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off", ns=ns)
+        run("ip", "addr", "add", ip + "/24", "dev", dev, ns=ns)
+        run("ip", "link", "set", dev, "up", ns=ns)
+    for dev in ("da", "db"):
+        run("ip", "link", "set", dev, "up", ns=NS_D)
+
+
+def teardown_topology():
+    for ns in (NS_A, NS_B, NS_D):
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+# --- uxdpd -------------------------------------------------------------------------------------
+
+
+class Daemon:
+    """uxdpd in ns_d on a config; stop() checks a clean exit."""
+
+    def __init__(self, text):
+        path = os.path.join(WORK, f"{CASE}.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        self.log = open(os.path.join(WORK, "uxdpd.log"), "w+")
+        self.p = subprocess.Popen(["ip", "netns", "exec", NS_D, UXDPD, "--config", path,
+                                   "--ctl", SOCK], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while True:
+            if self.p.poll() is not None:
+                fail(f"uxdpd exited with {self.p.returncode}:\n{self.output()}")
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.connect(SOCK)
+                s.close()
+                return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                fail(f"uxdpd did not open {SOCK}:\n{self.output()}")
+            time.sleep(0.05)
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            fail("uxdpd did not stop on SIGTERM")
+        out = self.output()
+        for m in MARKERS:
+            if m in out:
+                fail(f"sanitizer/crash report in uxdpd:\n{out}")
+        if rc != 0:
+            fail(f"uxdpd exited with {rc} on SIGTERM:\n{out}")
+        if "frames in flight" in out:
+            fail(f"uxdpd reported frames still in flight at exit:\n{out}")
+        return out
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def cli(*args):
+    p = subprocess.run([UXDP, *args, "--ctl", SOCK], capture_output=True, text=True, timeout=30)
+    if p.returncode != 0:
+        fail(f"uxdp {' '.join(args)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
+    return p.stdout
+
+
+def port_stats(name):
+    for p in json.loads(cli("stats", "--json"))["ports"]:
+        if p["name"] == name:
+            return p
+    fail(f"no port {name} in stats")
+
+
+def wait_for(what, cond, timeout=15):
+    """Poll cond() (returns a value or None) until it holds; the caller asserts on totals."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def map_u64(name, port, idx):
+    for e in json.loads(cli("map", "dump", name, "--port", port)):
+        key = bytes(int(x, 16) for x in e["key"])
+        if int.from_bytes(key, "little") == idx:
+            return int.from_bytes(bytes(int(x, 16) for x in e["value"]), "little")
+    fail(f"map {name}: no key {idx}")
+
+
+def ports_conf(prog_obj, prog_a, prog_b=None, extra=""):
+    text = (f"workers 1\npin no\nport a {BACKEND}:da\nport b {BACKEND}:db\n{extra}"
+            f"object o {prog_obj}\nattach a o prog={prog_a}\n")
+    if prog_b:
+        text += f"attach b o prog={prog_b}\n"
+    return text
+
+
+# --- traffic helpers (run inside a namespace) ---------------------------------------------------
+
+UDP_RECV = r"""
+import socket, sys
+ip, port, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 1 << 25)  # SO_RCVBUFFORCE: no socket-buffer drops
+s.bind((ip, port))
+print("ready", flush=True)
+s.settimeout(5)
+n = b = 0
+try:
+    while n < want:
+        d = s.recv(65536)
+        n += 1
+        b += len(d)
+except socket.timeout:
+    pass
+print(n, b, flush=True)
+"""
+
+UDP_SEND = r"""
+import socket, sys, time
+ip, port, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+payload = bytes(range(256)) * (size // 256 + 1)
+b = 0
+for i in range(count):
+    b += s.sendto(payload[:size], (ip, port))
+    if i % 32 == 31:
+        time.sleep(0.001)  # pacing, so no queue on the way overflows
+print(count, b, flush=True)
+"""
+
+TCP_SERVER = r"""
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+print("ready", flush=True)
+s.settimeout(25)
+c, _ = s.accept()
+c.settimeout(25)
+n = 0
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    n += len(d)
+c.sendall(str(n).encode())
+c.close()
+print(n, flush=True)
+"""
+
+TCP_CLIENT = r"""
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=25)
+total = int(sys.argv[3])
+chunk = bytes(range(256)) * 256
+sent = 0
+while sent < total:
+    sent += c.send(chunk[: min(len(chunk), total - sent)])
+c.shutdown(socket.SHUT_WR)
+reply = b""
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    reply += d
+print(sent, int(reply), flush=True)
+"""
+
+
+def py(ns, code, *args):
+    return subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", code,
+                             *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def wait_ready(p, what):
+    line = p.stdout.readline()
+    if line.strip() != "ready":
+        fail(f"{what} did not start: {line}{p.stderr.read()}")
+
+
+def finish(p, what):
+    try:
+        out, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail(f"{what} did not finish")
+    if p.returncode != 0:
+        fail(f"{what}: exit {p.returncode}: {err}")
+    return [int(x) for x in out.split()]
+
+
+def udp_stream(ns_rx, ip_rx, ns_tx, count, size, port=9000, during=None):
+    rx = py(ns_rx, UDP_RECV, ip_rx, port, count)
+    wait_ready(rx, "UDP receiver")
+    tx = py(ns_tx, UDP_SEND, ip_rx, port, count, size)
+    if during:
+        during()
+    sent = finish(tx, "UDP sender")
+    got = finish(rx, "UDP receiver")
+    return sent, got
+
+
+def ping(ns, ip, count=5):
+    p = run("ping", "-c", str(count), "-i", "0.2", "-W", "3", ip, ns=ns, check=False)
+    return p
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def case_forward():
+    d = Daemon(ports_conf(FWD, "l2fwd", "l2fwd"))
+    try:
+        p = ping(NS_A, IP_B)
+        if p.returncode != 0 or " 5 received" not in p.stdout:
+            fail(f"ping through uxdpd:\n{p.stdout}{p.stderr}\n{d.output()}")
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 3000, 1000)
+        if sent != [3000, 3000 * 1000] or got != sent:
+            fail(f"UDP stream: sent {sent}, received {got}")
+        # Every frame uxdpd took in on one port went out of the other (the last
+        # vector's counters land just after the frames: wait for them to agree).
+        def settled():
+            a, b = port_stats("a")["total"], port_stats("b")["total"]
+            if (a["rx_packets"] == a["redirect"] == b["tx_packets"] and
+                    b["rx_packets"] == b["redirect"] == a["tx_packets"]):
+                return a, b
+            return None
+        a, b = wait_for("counters to settle", settled)
+        if a["rx_packets"] < 3000 + 5 or b["rx_packets"] < 5:
+            fail(f"uxdpd counted fewer frames than were sent: a {a}, b {b}")
+        if a["rx_errors"] or b["rx_errors"] or a["redirect_err"] or a["tx_full"]:
+            fail(f"errors: a {a}, b {b}")
+        print(f"ok: ping 5/5, UDP 3000 x 1000 B matched; a rx {a['rx_packets']} "
+              f"-> b tx {b['tx_packets']}, b rx {b['rx_packets']} -> a tx {a['tx_packets']}")
+    finally:
+        d.stop()
+
+
+def case_ddos():
+    flood = 20000
+    d = Daemon(ports_conf(FWD, "l2fwd_filter", "l2fwd_filter"))
+    try:
+        srv = py(NS_B, TCP_SERVER, IP_B, 8000)
+        wait_ready(srv, "TCP server")
+        # The flood's receiver never sees anything: uxdpd drops it all.
+        fl = py(NS_A, UDP_SEND, IP_B, 9999, flood, 64)
+        cl = py(NS_A, TCP_CLIENT, IP_B, 8000, 4 << 20)
+        fsent = finish(fl, "flood")
+        sent, echoed = finish(cl, "TCP client")
+        got = finish(srv, "TCP server")
+        if fsent[0] != flood or sent != 4 << 20 or echoed != sent or got != [sent]:
+            fail(f"TCP: sent {sent}, server got {got}, echoed {echoed}; flood {fsent}")
+
+        def settled():
+            a, b = port_stats("a")["total"], port_stats("b")["total"]
+            if a["drop"] == flood and a["rx_packets"] == a["drop"] + a["redirect"] and \
+                    a["redirect"] == b["tx_packets"] and b["redirect"] == a["tx_packets"] \
+                    and b["rx_packets"] == b["redirect"]:
+                return a, b
+            return None
+        a, b = wait_for("every flood packet to be dropped and counted", settled)
+        dropped = map_u64("verdicts", "a", 0)
+        passed = map_u64("verdicts", "a", 1)
+        if dropped != flood or passed != a["redirect"] + b["redirect"]:
+            fail(f"program counters: dropped {dropped}, forwarded {passed}; a {a}, b {b}")
+        print(f"ok: TCP 4 MiB intact during a {flood}-packet flood; dropped {dropped}, "
+              f"forwarded {passed} (a rx {a['rx_packets']}, b rx {b['rx_packets']})")
+    finally:
+        d.stop()
+
+
+def case_host_pass():
+    conf = (f"workers 1\npin no\nport a {BACKEND}:da\nport h tap:uxh{TAG}\n"
+            f"object o {PASS}\nattach a o\nhost a h\n")
+    d = Daemon(conf)
+    try:
+        tap = f"uxh{TAG}"
+        run("ip", "link", "set", tap, "address", MAC_HOST, ns=NS_D)
+        run("ip", "addr", "add", IP_B + "/24", "dev", tap, ns=NS_D)
+        run("ip", "neigh", "replace", IP_B, "lladdr", MAC_HOST, "dev", "va", ns=NS_A)
+        sent, got = udp_stream(NS_D, IP_B, NS_A, 2000, 600)
+        if sent != [2000, 2000 * 600] or got != sent:
+            fail(f"UDP through the host stage: sent {sent}, received {got}")
+
+        def settled():
+            a, h = port_stats("a")["total"], port_stats("h")["total"]
+            return (a, h) if a["pass"] >= 2000 and h["tx_packets"] == a["pass"] else None
+        a, h = wait_for("the host stage counters", settled)
+        if h["tx_full"]:
+            fail(f"host stage refused frames: {h}")
+        pp = port_stats("a")["queues"][0]["page_pool"]
+        if pp["in_flight"] != 0:
+            fail(f"frames in flight after the host stage: {pp}")
+        print(f"ok: 2000 datagrams passed to a socket in ns_d through tap (a pass {a['pass']}, "
+              f"tap tx {h['tx_packets']}), in_flight 0")
+    finally:
+        d.stop()
+
+
+def case_xdp_tx():
+    d = Daemon(f"workers 1\npin no\nport a {BACKEND}:da\nobject o {ICMP}\nattach a o\n")
+    try:
+        # Nobody owns 10.77.0.2 on ns_a's wire: only uxdpd's XDP_TX can answer.
+        run("ip", "neigh", "replace", IP_B, "lladdr", MAC_HOST, "dev", "va", ns=NS_A)
+        p = ping(NS_A, IP_B, 10)
+        if p.returncode != 0 or " 10 received" not in p.stdout:
+            fail(f"ping answered by XDP_TX:\n{p.stdout}{p.stderr}\n{d.output()}")
+
+        def settled():
+            a = port_stats("a")["total"]
+            return a if a["tx"] >= 10 and a["tx_packets"] == a["tx"] else None
+        a = wait_for("the XDP_TX counters", settled)
+        replies = map_u64("replies", "a", 0)
+        if replies != 10:
+            fail(f"icmp_echo counted {replies} replies, want 10; {a}")
+        print(f"ok: 10/10 echo replies by XDP_TX (tx {a['tx']}, tx_packets {a['tx_packets']})")
+    finally:
+        d.stop()
+
+
+def case_link_flap():
+    d = Daemon(ports_conf(FWD, "l2fwd", "l2fwd"))
+    try:
+        p = ping(NS_A, IP_B, 3)
+        if p.returncode != 0:
+            fail(f"ping before the flap:\n{p.stdout}")
+
+        def flap():
+            for _ in range(3):
+                run("ip", "link", "set", "da", "down", ns=NS_D)
+                time.sleep(0.05)
+                run("ip", "link", "set", "da", "up", ns=NS_D)
+                time.sleep(0.05)
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 3000, 800, during=flap)
+        if sent[0] != 3000 or got[0] > 3000:
+            fail(f"UDP during flaps: sent {sent}, received {got}")
+        if not d.p.poll() is None:
+            fail(f"uxdpd died during link flaps:\n{d.output()}")
+        # After the flaps the wire works again, exactly.
+        wait_for("the link to come back", lambda: ping(NS_A, IP_B, 1).returncode == 0)
+        sent2, got2 = udp_stream(NS_B, IP_B, NS_A, 1000, 800, port=9001)
+        if got2 != sent2:
+            fail(f"UDP after flaps: sent {sent2}, received {got2}")
+
+        def quiet():
+            st = [port_stats(n) for n in ("a", "b")]
+            if all(q["page_pool"]["in_flight"] == 0 for p in st for q in p["queues"]):
+                return st
+            return None
+        wait_for("page_pool in_flight 0", quiet)
+        print(f"ok: 3 flaps during 3000 datagrams ({got[0]} arrived), then 1000/1000; "
+              f"in_flight 0")
+    finally:
+        d.stop()
+
+
+CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
+
+if __name__ == "__main__":
+    if CASE not in CASES:
+        fail(f"unknown case {CASE}")
+    preflight()
+    try:
+        setup_topology()
+        CASES[CASE]()
+    finally:
+        teardown_topology()
