@@ -8,7 +8,7 @@ BUILD     ?= build
 SAN_BUILD ?= build-san
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps build build-san demo check fuzz bench format clean tsan
+.PHONY: all deps build build-san demo check fuzz bench bench-dp format clean tsan
 
 all: build
 
@@ -42,6 +42,12 @@ fuzz: build-san
 
 bench: build
 	./bench/run.sh $(BUILD)
+	$(MAKE) bench-dp
+
+# The data path beside DPDK's testpmd on net_null (installs dpdk only here; check never needs it).
+bench-dp: build
+	@./scripts/install-bench-deps.sh
+	./bench/dp_vs_testpmd.sh $(BUILD)
 
 # The concurrent data-path tests (page_pool, rings, ports, workers) under ThreadSanitizer.
 tsan: deps

@@ -31,6 +31,12 @@ extern "C" {
 /** Tailroom reserved at the end of every buffer (skb_shared_info on x86-64). */
 #define UXDP_FRAME_TAILROOM 320
 
+/**
+ * Frame flag for the backend of the port whose RX pool owns the buffer (kept
+ * across recycles; 0 in a fresh buffer). gen: the buffer already holds a packet.
+ */
+#define UXDP_FRAME_F_BACKEND 0x01
+
 struct uxdp_page_pool;
 
 /**

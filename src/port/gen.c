@@ -7,6 +7,12 @@
  * default key, 128-entry indirection table). Each queue then replays its
  * flows round-robin, with an optional packet budget (count, split over queues
  * in the order a single queue would send them) and rate. TX is a sink.
+ *
+ * fill=each (the default) writes the flow's packet into every frame it hands
+ * out, so every packet is exact. fill=once writes a buffer only the first time
+ * the generator hands it out; a recycled buffer keeps whatever bytes its last
+ * user left (a MAC swap stays swapped), as DPDK's net_null without copy: for
+ * benchmarks of the data path's own per-packet cost.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +37,7 @@ struct gen {
 	uint8_t *tmpl; /* flows * size bytes */
 	uint32_t *hash;
 	uint32_t size, flows;
+	bool fill_once;
 	struct gen_queue q[UXDP_PORT_MAX_QUEUES];
 };
 
@@ -78,7 +85,7 @@ static uint16_t csum_fold(uint32_t sum)
 }
 
 struct gen_params {
-	bool v6, tcp;
+	bool v6, tcp, fill_once;
 	uint32_t size, flows, queues;
 	uint64_t count, rate;
 	uint8_t src[16], dst[16];
@@ -219,13 +226,20 @@ static int gen_open(struct uxdp_port *port, const char *args, char *err, size_t 
 		} else if (!strcmp(key, "queues")) {
 			rc = uxdp_port_parse_u64(key, val, 1, UXDP_PORT_MAX_QUEUES, &v, err, err_sz);
 			p.queues = (uint32_t)v;
+		} else if (!strcmp(key, "fill")) {
+			if (strcmp(val, "each") && strcmp(val, "once")) {
+				snprintf(err, err_sz, "fill=%s: want each or once", val);
+				return -EINVAL;
+			}
+			p.fill_once = val[0] == 'o';
+			rc = 0;
 		} else if (!strcmp(key, "sport") || !strcmp(key, "dport")) {
 			rc = uxdp_port_parse_u64(key, val, 0, 65535, &v, err, err_sz);
 			*(key[0] == 's' ? &p.sport : &p.dport) = (uint16_t)v;
 		} else {
 			snprintf(err, err_sz,
 				 "unknown parameter '%s' (gen takes proto, size, flows, count, rate, "
-				 "queues, src, dst, sport, dport)",
+				 "queues, src, dst, sport, dport, fill)",
 				 key);
 			return -EINVAL;
 		}
@@ -248,6 +262,7 @@ static int gen_open(struct uxdp_port *port, const char *args, char *err, size_t 
 		return -ENOMEM;
 	g->size = p.size;
 	g->flows = p.flows;
+	g->fill_once = p.fill_once;
 	g->tmpl = malloc((size_t)p.size * p.flows);
 	g->hash = malloc(p.flows * sizeof(*g->hash));
 	qcount = calloc(p.queues, sizeof(*qcount));
@@ -333,7 +348,10 @@ static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 		struct uxdp_frame *f = frames[i];
 		uint32_t flow = q->flows[pos];
 
-		memcpy(f->buf + f->data_off, g->tmpl + (size_t)flow * size, size);
+		if (!g->fill_once || !(f->flags & UXDP_FRAME_F_BACKEND)) {
+			memcpy(f->buf + f->data_off, g->tmpl + (size_t)flow * size, size);
+			f->flags |= UXDP_FRAME_F_BACKEND;
+		}
 		f->len = size;
 		f->rss_hash = g->hash[flow];
 		if (++pos == q->nflows)

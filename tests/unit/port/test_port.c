@@ -46,6 +46,7 @@ UXDP_TEST(port_bad_specs, fast)
 		{"gen:bogus=1", "unknown parameter 'bogus'"},
 		{"gen:proto=icmp", "proto=icmp"},
 		{"gen:src=1.2.3", "src=1.2.3"},
+		{"gen:fill=twice", "fill=twice: want each or once"},
 		{"gen:size", "not key=value"},
 		{"null:queues=65", "queues=65"},
 		{"pipe:noslash", "want pipe:NAME/a"},
@@ -102,6 +103,38 @@ UXDP_TEST(port_gen_udp4_packets, fast)
 	uxdp_frame__free_bulk(f, n, 0);
 	ASSERT_EQ(uxdp_page_pool__inflight(uxdp_port__rx_pool(p, 0)), 0);
 	uxdp_port__close(p);
+	return UXDP_TEST_PASS;
+}
+
+/* fill=once writes a buffer on its first use only; fill=each rewrites it every time. */
+UXDP_TEST(port_gen_fill_once_keeps_recycled_bytes, fast)
+{
+	const char *specs[2] = {"gen:size=64,fill=once", "gen:size=64,fill=each"};
+
+	for (int k = 0; k < 2; k++) {
+		char err[256] = "";
+		struct uxdp_port *p = open_port(specs[k], err, sizeof(err));
+		struct uxdp_frame *f, *g;
+		uint8_t *d;
+
+		ASSERT_NOT_NULL(p);
+		uxdp_port__bind_rxq(p, 0, 0);
+		ASSERT_EQ(uxdp_port__rx_burst(p, 0, &f, 1), 1);
+		d = uxdp_frame__data(f);
+		ASSERT_EQ(f->len, 64);
+		ASSERT_EQ(d[12], 0x08);		/* a fresh buffer gets the packet */
+		ASSERT_EQ(d[63], 63 - 42);
+		d[0] ^= 0xff;			/* a program rewrites the frame */
+		uxdp_frame__free(f, 0);
+		ASSERT_EQ(uxdp_port__rx_burst(p, 0, &g, 1), 1);
+		ASSERT_TRUE(g == f);		/* LIFO cache: the same buffer again */
+		d = uxdp_frame__data(g);
+		ASSERT_EQ(g->len, 64);
+		ASSERT_EQ(d[0], k == 0 ? (0x02 ^ 0xff) : 0x02);
+		ASSERT_EQ(d[12], 0x08);
+		uxdp_frame__free(g, 0);
+		uxdp_port__close(p);
+	}
 	return UXDP_TEST_PASS;
 }
 
