@@ -17,10 +17,17 @@
 
 #include "dp/dp_internal.h"
 #include "map/map_internal.h"
+#include "vm/vm_internal.h"
 
 #define RT_NONE ((enum bpf_map_type) - 1)
 
 enum { SPLIT_DROP, SPLIT_TX, SPLIT_REDIRECT, SPLIT_PASS };
+
+/* Which stage a verdict goes to (ABORTED and DROP free the frame). */
+static const uint8_t split_of[5] = {
+	[XDP_ABORTED] = SPLIT_DROP, [XDP_DROP] = SPLIT_DROP, [XDP_PASS] = SPLIT_PASS,
+	[XDP_TX] = SPLIT_TX,	    [XDP_REDIRECT] = SPLIT_REDIRECT,
+};
 
 static inline void frame_to_xdp(struct uxdp_xdp_buff *xb, const struct uxdp_frame *f)
 {
@@ -50,7 +57,11 @@ static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog
 	uint32_t act;
 
 	frame_to_xdp(&w->xb, f);
-	act = uxdp_prog__run_xdp(prog, &w->xb, w->ex);
+	/* The JIT entry straight from here (uxdp_prog__run_xdp's body, inlined). */
+	if (__builtin_expect(prog->jit_entry != NULL, 1))
+		act = (uint32_t)uxdp_jit_run(prog, &w->xb, 0, w->ex);
+	else
+		act = uxdp_prog__run_xdp(prog, &w->xb, w->ex);
 	xdp_to_frame(f, &w->xb);
 	if (act == XDP_REDIRECT && uxdp_exec__take_redirect(w->ex, rt))
 		rt->map_type = RT_NONE;
@@ -288,6 +299,46 @@ static void do_redirect(struct dp_worker *w, struct dp_qstats *st, struct uxdp_f
 	uxdp_frame__free(f, w->idx);
 }
 
+/*
+ * The redirect part of a vector. Frames sent to the same devmap entry as the
+ * frame before (the common case: one egress port) reuse its lookup.
+ */
+static void redirect_stage(struct dp_worker *w, struct dp_qstats *st, uint16_t n)
+{
+	const struct uxdp_devmap_entry *e = NULL;
+	const struct uxdp_map *map = NULL;
+	struct dp_port *dport = NULL; /* e's port when e has no egress program */
+	uint32_t key = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct uxdp_redirect_target *rt = &w->rt[w->split_rx[i]];
+		struct uxdp_frame *f = w->split[SPLIT_REDIRECT][i];
+
+		if ((rt->map_type == BPF_MAP_TYPE_DEVMAP ||
+		     rt->map_type == BPF_MAP_TYPE_DEVMAP_HASH) &&
+		    !(rt->flags & BPF_F_BROADCAST)) {
+			if (!e || rt->map != map || rt->index != key) {
+				map = rt->map;
+				key = rt->index;
+				e = uxdp_container_map_lookup((struct uxdp_map *)map, key);
+				if (!e) {
+					do_redirect(w, st, f, rt); /* counts and reports the miss */
+					continue;
+				}
+				dport = NULL;
+				if (!e->prog && e->val.ifindex <= UXDP_PORT_MAX_IFINDEX)
+					dport = w->dp->by_ifindex[e->val.ifindex];
+			}
+			if (dport)
+				enqueue_dev(w, dport, f);
+			else
+				dev_xmit(w, st, e, f);
+			continue;
+		}
+		do_redirect(w, st, f, rt);
+	}
+}
+
 /* --- stages --- */
 
 static void pass_stage(struct dp_worker *w, struct dp_port *dport, struct uxdp_frame **f,
@@ -330,33 +381,22 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	}
 	for (i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
-		uint32_t act = w->act[i];
+		uint32_t act = w->act[i], k;
 
-		switch (act) {
-		case XDP_DROP:
-			w->split[SPLIT_DROP][cnt[SPLIT_DROP]++] = f;
-			break;
-		case XDP_TX:
-			w->split[SPLIT_TX][cnt[SPLIT_TX]++] = f;
-			break;
-		case XDP_REDIRECT:
-			w->split_rx[cnt[SPLIT_REDIRECT]] = i;
-			w->split[SPLIT_REDIRECT][cnt[SPLIT_REDIRECT]++] = f;
-			break;
-		case XDP_PASS:
-			w->split[SPLIT_PASS][cnt[SPLIT_PASS]++] = f;
-			break;
-		default:
-			invalid++;
-			exception(w, f, prog, act, "invalid action");
-			act = XDP_ABORTED;
-			/* fall through */
-		case XDP_ABORTED:
-			if (w->act[i] == XDP_ABORTED)
+		if (__builtin_expect(act - 1 > XDP_REDIRECT - 1, 0)) {
+			/* ABORTED, or an action outside 0..4 (handled as ABORTED). */
+			if (act == XDP_ABORTED) {
 				exception(w, f, prog, act, "aborted");
-			w->split[SPLIT_DROP][cnt[SPLIT_DROP]++] = f;
-			break;
+			} else {
+				invalid++;
+				exception(w, f, prog, act, "invalid action");
+				act = XDP_ABORTED;
+			}
 		}
+		k = split_of[act];
+		if (k == SPLIT_REDIRECT)
+			w->split_rx[cnt[SPLIT_REDIRECT]] = i;
+		w->split[k][cnt[k]++] = f;
 		vcnt[act]++;
 	}
 	for (i = 0; i < 5; i++)
@@ -368,8 +408,8 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	if (cnt[SPLIT_DROP])
 		uxdp_frame__free_bulk(w->split[SPLIT_DROP], cnt[SPLIT_DROP], w->idx);
 	tx_stage(w, rq, w->split[SPLIT_TX], cnt[SPLIT_TX]);
-	for (i = 0; i < cnt[SPLIT_REDIRECT]; i++)
-		do_redirect(w, &rq->st, w->split[SPLIT_REDIRECT][i], &w->rt[w->split_rx[i]]);
+	if (cnt[SPLIT_REDIRECT])
+		redirect_stage(w, &rq->st, cnt[SPLIT_REDIRECT]);
 	pass_stage(w, rq->dport, w->split[SPLIT_PASS], cnt[SPLIT_PASS]);
 }
 
