@@ -164,6 +164,24 @@ UXDP_API int uxdp_port__set_rxq_cnt(struct uxdp_port *port, uint16_t n);
 UXDP_API void uxdp_port__count_rx_error(struct uxdp_port *port, uint16_t qid, uint64_t n);
 
 /**
+ * @brief The mode a backend actually runs in, for stats and start-up messages
+ * (afxdp: "zero-copy, native XDP" or "copy, generic XDP", …); "" if it has none.
+ */
+UXDP_API const char *uxdp_port__mode(const struct uxdp_port *port);
+/** @brief Set the mode string (backends, during open; copied, 127 characters kept). */
+UXDP_API void uxdp_port__set_mode(struct uxdp_port *port, const char *mode);
+/** @brief Buffer size of the port's RX pools (known from the start of open). */
+UXDP_API uint32_t uxdp_port__frame_size(const struct uxdp_port *port);
+/**
+ * @brief During open: RX queue qid's pool takes its buffers from region (not
+ * owned; it must outlive the pool), buffer IOVAs counted from iova. An AF_XDP
+ * backend passes its UMEM with iova 0, so a buffer's IOVA is its UMEM address.
+ * @return 0 or -EINVAL (qid out of range, no region, smaller than one buffer)
+ */
+UXDP_API int uxdp_port__set_rx_region(struct uxdp_port *port, uint16_t qid, void *region,
+				      size_t size, uint64_t iova);
+
+/**
  * @brief A comma-separated key=value iterator for backends' args.
  * @return 1 with key and val (NUL-terminated, copied into buf) for each pair, 0 at
  *         the end, -EINVAL for a pair without '=' (the message goes to err)

@@ -27,8 +27,6 @@
 
 #include "port/port_internal.h"
 
-void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #define AFP_BURST 64
 
 struct afp_queue {
@@ -197,8 +195,13 @@ static int afp_open(struct uxdp_port *port, const char *args, char *err, size_t 
 	}
 	uxdp_port__set_rxq_cnt(port, ap->nq);
 	uxdp_port__set_priv(port, ap);
-	uxdp_pr(UXDP_INFO, "afpacket: %s (ifindex %u): %u queue(s), TPACKET_V3 RX ring, "
-		"sendmmsg TX (copy mode)\n", ap->ifname, ap->kifindex, ap->nq);
+	{
+		char mode[128];
+
+		snprintf(mode, sizeof(mode), "copy: TPACKET_V3 RX ring, sendmmsg TX, %u queue%s%s",
+			 ap->nq, ap->nq > 1 ? "s (fanout hash)" : "", promisc ? ", promiscuous" : "");
+		uxdp_port__set_mode(port, mode);
+	}
 	return 0;
 }
 

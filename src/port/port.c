@@ -20,6 +20,9 @@ void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((f
 
 /* Linux interface backends (afpacket.c, tap.c). */
 extern const struct uxdp_port_ops uxdp_port_afpacket_ops, uxdp_port_tap_ops;
+#ifdef UXDP_HAVE_AFXDP
+extern const struct uxdp_port_ops uxdp_port_afxdp_ops; /* afxdp.c, with libxdp */
+#endif
 
 static const struct uxdp_port_ops *backends[MAX_BACKENDS] = {
 	&uxdp_port_null_ops,
@@ -29,6 +32,9 @@ static const struct uxdp_port_ops *backends[MAX_BACKENDS] = {
 	&uxdp_port_tap_ops,
 #ifdef UXDP_HAVE_PCAP
 	&uxdp_port_pcap_ops,
+#endif
+#ifdef UXDP_HAVE_AFXDP
+	&uxdp_port_afxdp_ops,
 #endif
 };
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -128,7 +134,7 @@ struct uxdp_port *uxdp_port__open(const char *spec, const struct uxdp_port_open_
 	int i, rc;
 
 	if (!spec || !(colon = strchr(spec, ':'))) {
-		set_err(err_buf, err_size, "port spec '%s': want BACKEND:ARGS (null:, gen:, pipe:, pcap:, afpacket:, tap:)",
+		set_err(err_buf, err_size, "port spec '%s': want BACKEND:ARGS (null:, gen:, pipe:, pcap:, afpacket:, tap:, afxdp:)",
 			spec ? spec : "(null)");
 		errno = EINVAL;
 		return NULL;
@@ -163,6 +169,7 @@ struct uxdp_port *uxdp_port__open(const char *spec, const struct uxdp_port_open_
 	}
 	port->ops = ops;
 	port->rxq_cnt = 1;
+	port->frame_size = UXDP_OPTS_GET(opts, frame_size, 0) ?: 4096;
 	strcpy(port->spec, spec);
 	rc = ops->open(port, colon + 1, berr, sizeof(berr));
 	if (rc) {
@@ -179,9 +186,18 @@ struct uxdp_port *uxdp_port__open(const char *spec, const struct uxdp_port_open_
 		goto err_close;
 	}
 	for (i = 0; i < port->rxq_cnt; i++) {
-		UXDP_OPTS(uxdp_page_pool_opts, po, .frame_size = UXDP_OPTS_GET(opts, frame_size, 0),
+		UXDP_OPTS(uxdp_page_pool_opts, po, .frame_size = port->frame_size,
 			  .mem = UXDP_OPTS_GET(opts, mem, UXDP_MEM_ANON),
 			  .max_frames = UXDP_OPTS_GET(opts, pool_frames, 0), .name = spec);
+
+		if (port->rxq[i].region) {
+			/* The backend's memory (an AF_XDP UMEM): the pool is its allocator. */
+			po.mem = UXDP_MEM_REGION;
+			po.region = port->rxq[i].region;
+			po.region_size = port->rxq[i].region_size;
+			po.region_iova = port->rxq[i].region_iova;
+			po.max_frames = 0;
+		}
 		port->rxq[i].pool = uxdp_page_pool__create(&po);
 		if (!port->rxq[i].pool) {
 			set_err(err_buf, err_size, "port '%s': RX pool %d: %s", spec, i,
@@ -388,4 +404,30 @@ int uxdp_port__set_rxq_cnt(struct uxdp_port *port, uint16_t n)
 void uxdp_port__count_rx_error(struct uxdp_port *port, uint16_t qid, uint64_t n)
 {
 	uxdp_stat_add(&port->rxq[qid].errors, n);
+}
+
+uint32_t uxdp_port__frame_size(const struct uxdp_port *port)
+{
+	return port->frame_size;
+}
+
+int uxdp_port__set_rx_region(struct uxdp_port *port, uint16_t qid, void *region, size_t size,
+			     uint64_t iova)
+{
+	if (qid >= UXDP_PORT_MAX_QUEUES || !region || size < port->frame_size)
+		return -EINVAL;
+	port->rxq[qid].region = region;
+	port->rxq[qid].region_size = size;
+	port->rxq[qid].region_iova = iova;
+	return 0;
+}
+
+void uxdp_port__set_mode(struct uxdp_port *port, const char *mode)
+{
+	snprintf(port->mode, sizeof(port->mode), "%s", mode ? mode : "");
+}
+
+const char *uxdp_port__mode(const struct uxdp_port *port)
+{
+	return port->mode;
 }

@@ -15,6 +15,9 @@
 
 struct uxdp_port_rxq {
 	struct uxdp_page_pool *pool;
+	void *region; /* set by the backend during open: the pool's memory (AF_XDP UMEM) */
+	size_t region_size;
+	uint64_t region_iova;
 	uint32_t worker;
 	_Atomic uint64_t packets, bytes, nobuf, errors;
 };
@@ -30,7 +33,9 @@ struct uxdp_port {
 	uint32_t ifindex;
 	uint16_t rxq_cnt, txq_cnt;
 	uint8_t mac[6];
+	uint32_t frame_size; /* of the RX pools */
 	char spec[256];
+	char mode[128]; /* what the backend actually runs in (uxdp_port__mode()) */
 	struct uxdp_port_rxq rxq[UXDP_PORT_MAX_QUEUES];
 	struct uxdp_port_txq txq[UXDP_PORT_MAX_QUEUES];
 };

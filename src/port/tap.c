@@ -29,8 +29,6 @@
 
 #include "port/port_internal.h"
 
-void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 struct tap_port {
 	char ifname[IF_NAMESIZE];
 	uint16_t nq;
@@ -132,7 +130,9 @@ static int tap_open(struct uxdp_port *port, const char *args, char *err, size_t 
 	}
 	uxdp_port__set_rxq_cnt(port, tp->nq);
 	uxdp_port__set_priv(port, tp);
-	uxdp_pr(UXDP_INFO, "tap: %s: %u queue(s)\n", tp->ifname, tp->nq);
+	snprintf(buf, sizeof(buf), "copy: read/write on /dev/net/tun, %u queue%s", tp->nq,
+		 tp->nq > 1 ? "s" : "");
+	uxdp_port__set_mode(port, buf);
 	return 0;
 err:
 	tap_free(tp);

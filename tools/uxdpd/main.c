@@ -433,6 +433,7 @@ static int do_stats(struct daemon *d, char **text)
 		json_object_set_new(jp, "name", json_string(p->name));
 		json_object_set_new(jp, "spec", json_string(uxdp_port__spec(p->port)));
 		SET_U64(jp, "ifindex", uxdp_port__ifindex(p->port));
+		json_object_set_new(jp, "mode", json_string(uxdp_port__mode(p->port)));
 		json_object_set_new(jp, "program",
 				    p->prog ? json_string(uxdp_prog__name(p->prog)) : json_null());
 		SET_U64(jp, "prog_id", p->prog ? uxdp_prog__id(p->prog) : 0);
@@ -892,6 +893,10 @@ int main(int argc, char **argv)
 		close(sfd);
 		return 0;
 	}
+	for (uint32_t i = 0; i < d.n_ports; i++)
+		if (uxdp_port__mode(d.ports[i].port)[0])
+			fprintf(stderr, "%s: port %s (%s): %s\n", prog_name, d.ports[i].name,
+				uxdp_port__spec(d.ports[i].port), uxdp_port__mode(d.ports[i].port));
 	fprintf(stderr, "%s: running: %u ports, %u workers; control socket %s\n", prog_name,
 		d.n_ports, d.cfg.workers, ctl);
 	rc = uxdp_ctl_server_run(d.srv, sfd);
