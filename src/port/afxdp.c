@@ -330,6 +330,7 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 
 		while ((rc = uxdp_port__next_arg(&a, buf, sizeof(buf), &key, &val, err, err_sz)) >
 		       0) {
+			rc = 0;
 			if (!strcmp(key, "mode")) {
 				if (!strcmp(val, "zerocopy"))
 					bind_flags = XDP_ZEROCOPY;
@@ -388,6 +389,16 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 		snprintf(err, err_sz, "no interface '%s' in this network namespace", ap->ifname);
 		free(ap);
 		return -ENODEV;
+	}
+	for (uint16_t i = 0; i < nq; i++) {
+		uint32_t n = if_rx_queues(ap->ifname);
+
+		if (qs[i] >= n) {
+			snprintf(err, err_sz, "queue %u: %s has %u RX queue%s (0..%u)", qs[i],
+				 ap->ifname, n, n > 1 ? "s" : "", n - 1);
+			free(ap);
+			return -EINVAL;
+		}
 	}
 	if (!nq) {
 		uint32_t n = if_rx_queues(ap->ifname);

@@ -14,6 +14,10 @@ Cases (BACKEND is the port backend of da/db: afpacket or afxdp):
   xdp_tx     XDP_TX bounces ICMP echo requests back (icmp_echo program): ping succeeds
   link_flap  link down/up of da during a UDP stream: no crash, traffic flows again after,
              and no frame is left in flight (page_pool in_flight = 0)
+  spec_errors  bad afpacket:/afxdp:/tap: specs and host lines: clear errors, nothing left
+             attached (BACKEND ignored)
+  oversize   jumbo frames longer than a buffer: counted in rx_errors and dropped, never
+             truncated; small frames around them forwarded
 
 Only namespaces and veth pairs made here are touched (names carry the pid). No timing
 assertions: traffic is count-limited and the checks are on totals. Needs root: exits 77
@@ -484,6 +488,79 @@ def case_link_flap():
               f"in_flight {fl}" + (" (fill ring loans, all back at close)" if LENDS else ""))
     finally:
         d.stop()
+
+
+def case_oversize():
+    # Jumbo MTU on ns_a's wire: frames longer than a buffer's room (3520 B of a 4 KiB
+    # buffer) must be counted in rx_errors and dropped, never truncated and forwarded.
+    run("ip", "link", "set", "va", "mtu", "9000", ns=NS_A)
+    run("ip", "link", "set", "da", "mtu", "9000", ns=NS_D)
+    spec = f"{BACKEND}:da" + (",xdp=generic" if BACKEND == "afxdp" else "")
+    d = Daemon(f"workers 1\npin no\nport a {spec}\nport b {BACKEND}:db\n"
+               f"object o {FWD}\nattach a o prog=l2fwd\nattach b o prog=l2fwd\n")
+    try:
+        rx = py(NS_B, UDP_RECV, IP_B, 9000, 6)
+        wait_ready(rx, "UDP receiver")
+        for size in (600, 5000, 600, 5000, 600, 5000, 600, 600, 600):
+            sent = finish(py(NS_A, UDP_SEND, IP_B, 9000, 1, size), "UDP sender")
+            if sent != [1, size]:
+                fail(f"sender: {sent}")
+        got = finish(rx, "UDP receiver")
+        if got != [6, 6 * 600]:
+            fail(f"received {got}, want the 6 small datagrams only (6 x 600 B)")
+
+        def settled():
+            a, b = port_stats("a")["total"], port_stats("b")["total"]
+            if a["rx_errors"] >= 3 and a["redirect"] == b["tx_packets"]:
+                return a, b
+            return None
+        a, b = wait_for("3 oversized frames counted in rx_errors", settled, timeout=20)
+        if a["rx_errors"] != 3:
+            fail(f"rx_errors {a['rx_errors']}, want 3: {a}")
+        print(f"ok: 3 frames of 5042 B counted in rx_errors and dropped, 6 small ones "
+              f"forwarded (a rx {a['rx_packets']}, redirect {a['redirect']})")
+    finally:
+        d.stop()
+
+
+def case_spec_errors():
+    # Bad port specs and host lines: uxdpd --check exits 1 naming line, field and reason.
+    bad = {
+        "port a afpacket:nosuch0\n": ["t.conf:1: port a", "no interface 'nosuch0'"],
+        "port a afpacket:da,blocks=1\n": ["blocks=1: want a number from 2 to 4096"],
+        "port a afpacket:da,block_size=5000\n": ["block_size=5000: want a power of two"],
+        "port a afpacket:da,speed=9\n": ["unknown parameter 'speed'"],
+        "port a afpacket:\n": ["want afpacket:IFNAME"],
+        "port a tap:\n": ["want tap:NAME"],
+        "port a tap:abcdefghijklmnopq\n": ["want tap:NAME"],
+        "port a afxdp:da,mode=fast\n": ["mode=fast: want auto, zerocopy or copy"],
+        "port a afxdp:da,xdp=hw\n": ["xdp=hw: want auto, native or generic"],
+        "port a afxdp:da/x\n": ["queues '/x': want /Q or /A-B"],
+        "port a afxdp:da/0/0\n": ["queue 0 named twice"],
+        "port a afxdp:da/5\n": ["queue 5: da has 1 RX queue (0..0)"],
+        "port a afxdp:da,ring=1000\n": ["ring=1000: want a power of two"],
+        "port a afxdp:nosuch0\n": ["no interface 'nosuch0'"],
+        "port a null:\nhost a a\n": ["t.conf:2: host hostport: port 'a' cannot be its own"],
+        "port a null:\nhost a z\n": ["t.conf:2: host hostport: no port 'z'"],
+        "port a null:\nport h null:\nhost a h\nhost a h\n":
+            ["t.conf:4: host port: port 'a' already has a host stage (line 3)"],
+    }
+    path = os.path.join(WORK, "t.conf")
+    for text, frags in bad.items():
+        with open(path, "w") as f:
+            f.write(text)
+        p = run(UXDPD, "--config", path, "--check", ns=NS_D, check=False)
+        out = p.stdout + p.stderr
+        for m in MARKERS:
+            if m in out:
+                fail(f"sanitizer/crash report for {text!r}:\n{out}")
+        if p.returncode != 1 or not all(f in out for f in frags):
+            fail(f"{text!r}: exit {p.returncode}, want 1 and {frags}:\n{out}")
+        print(f"ok: {text.strip()!r}: {out.strip().splitlines()[-1]}")
+    # The failed afxdp opens left no XDP program behind on da.
+    p = run("ip", "link", "show", "da", ns=NS_D)
+    if "xdp" in p.stdout:
+        fail(f"an XDP program was left on da:\n{p.stdout}")
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
