@@ -135,7 +135,7 @@ static int afp_open(struct uxdp_port *port, const char *args, char *err, size_t 
 	static _Atomic uint32_t fanout_seq;
 	struct afp_port *ap;
 	uint64_t nq = 1, blocks = 64, bsz = 1 << 16, promisc = 1;
-	char buf[128];
+	char buf[128], name[IF_NAMESIZE];
 	int rc, fanout = -1;
 
 	if (!nlen || nlen >= IF_NAMESIZE) {
@@ -143,6 +143,8 @@ static int afp_open(struct uxdp_port *port, const char *args, char *err, size_t 
 			 "[,promisc=0|1], got '%.*s'", (int)nlen, args);
 		return -EINVAL;
 	}
+	memcpy(name, args, nlen);
+	name[nlen] = 0;
 	args += nlen;
 	while ((rc = uxdp_port__next_arg(&args, buf, sizeof(buf), &key, &val, err, err_sz)) > 0) {
 		if (!strcmp(key, "queues"))
@@ -173,7 +175,7 @@ static int afp_open(struct uxdp_port *port, const char *args, char *err, size_t 
 		return -ENOMEM;
 	for (int i = 0; i < UXDP_PORT_MAX_QUEUES; i++)
 		ap->q[i].fd = -1;
-	memcpy(ap->ifname, args - nlen, nlen);
+	memcpy(ap->ifname, name, nlen + 1);
 	ap->kifindex = if_nametoindex(ap->ifname);
 	if (!ap->kifindex) {
 		snprintf(err, err_sz, "no interface '%s' in this network namespace", ap->ifname);

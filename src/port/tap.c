@@ -75,7 +75,7 @@ static int tap_open(struct uxdp_port *port, const char *args, char *err, size_t 
 	size_t nlen = comma ? (size_t)(comma - args) : strlen(args);
 	uint64_t nq = 1, up = 1;
 	struct tap_port *tp;
-	char buf[128];
+	char buf[128], name[IF_NAMESIZE];
 	int rc;
 
 	if (!nlen || nlen >= IF_NAMESIZE) {
@@ -83,6 +83,8 @@ static int tap_open(struct uxdp_port *port, const char *args, char *err, size_t 
 			 "got '%.*s'", IF_NAMESIZE - 1, (int)nlen, args);
 		return -EINVAL;
 	}
+	memcpy(name, args, nlen);
+	name[nlen] = 0;
 	args += nlen;
 	while ((rc = uxdp_port__next_arg(&args, buf, sizeof(buf), &key, &val, err, err_sz)) > 0) {
 		if (!strcmp(key, "queues"))
@@ -103,7 +105,7 @@ static int tap_open(struct uxdp_port *port, const char *args, char *err, size_t 
 		return -ENOMEM;
 	for (int i = 0; i < UXDP_PORT_MAX_QUEUES; i++)
 		tp->fd[i] = -1;
-	memcpy(tp->ifname, args - nlen, nlen);
+	memcpy(tp->ifname, name, nlen + 1);
 	tp->nq = (uint16_t)nq;
 	for (uint16_t i = 0; i < tp->nq; i++) {
 		struct ifreq ifr = { 0 };

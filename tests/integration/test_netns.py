@@ -14,6 +14,8 @@ Cases (BACKEND is the port backend of da/db: afpacket or afxdp):
   xdp_tx     XDP_TX bounces ICMP echo requests back (icmp_echo program): ping succeeds
   link_flap  link down/up of da during a UDP stream: no crash, traffic flows again after,
              and no frame is left in flight (page_pool in_flight = 0)
+  queues     two RX queues per veth end on two workers (afxdp: a socket per queue;
+             afpacket: fanout); a queue-count change during the run
   spec_errors  bad afpacket:/afxdp:/tap: specs and host lines: clear errors, nothing left
              attached (BACKEND ignored)
   oversize   jumbo frames longer than a buffer: counted in rx_errors and dropped, never
@@ -86,7 +88,7 @@ def preflight():
         skip(f"cannot make a network namespace: {p.stderr.strip()}")
 
 
-def setup_topology():
+def setup_topology(queues=1):
     for ns in (NS_A, NS_B):
         run("ip", "netns", "add", ns)
     for ns in (NS_A, NS_B, NS_D):
@@ -95,8 +97,11 @@ def setup_topology():
         run("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", ns=ns)
         run("ip", "link", "set", "lo", "up", ns=ns)
     # The pairs are made inside the namespaces: nothing appears in the caller's.
-    run("ip", "-n", NS_D, "link", "add", "da", "type", "veth", "peer", "name", "va", "netns", NS_A)
-    run("ip", "-n", NS_D, "link", "add", "db", "type", "veth", "peer", "name", "vb", "netns", NS_B)
+    q = ("numtxqueues", str(queues), "numrxqueues", str(queues))
+    run("ip", "-n", NS_D, "link", "add", "da", *q, "type", "veth", "peer", "name", "va", *q,
+        "netns", NS_A)
+    run("ip", "-n", NS_D, "link", "add", "db", *q, "type", "veth", "peer", "name", "vb", *q,
+        "netns", NS_B)
     for ns, dev, ip in ((NS_A, "va", IP_A), (NS_B, "vb", IP_B)):
         # Real-sized, checksummed frames on the wire (a packet socket sees what the
         # peer's stack hands the veth: with offloads on, 64 KiB TSO frames and
@@ -242,11 +247,12 @@ print(n, b, flush=True)
 UDP_SEND = r"""
 import socket, sys, time
 ip, port, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flows = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(flows)]
 payload = bytes(range(256)) * (size // 256 + 1)
 b = 0
 for i in range(count):
-    b += s.sendto(payload[:size], (ip, port))
+    b += socks[i % flows].sendto(payload[:size], (ip, port))
     if i % 32 == 31:
         time.sleep(0.001)  # pacing, so no queue on the way overflows
 print(count, b, flush=True)
@@ -315,10 +321,10 @@ def finish(p, what):
     return [int(x) for x in out.split()]
 
 
-def udp_stream(ns_rx, ip_rx, ns_tx, count, size, port=9000, during=None):
+def udp_stream(ns_rx, ip_rx, ns_tx, count, size, port=9000, during=None, flows=1):
     rx = py(ns_rx, UDP_RECV, ip_rx, port, count)
     wait_ready(rx, "UDP receiver")
-    tx = py(ns_tx, UDP_SEND, ip_rx, port, count, size)
+    tx = py(ns_tx, UDP_SEND, ip_rx, port, count, size, flows)
     if during:
         during()
     sent = finish(tx, "UDP sender")
@@ -400,7 +406,7 @@ def case_ddos():
 
 
 def case_host_pass():
-    conf = (f"workers 1\npin no\nport a {BACKEND}:da\nport h tap:uxh{TAG}\n"
+    conf = (f"workers 1\npin no\nport a {BACKEND}:da\nport h tap:uxh{TAG},queues=2,up=1\n"
             f"object o {PASS}\nattach a o\nhost a h\n")
     d = Daemon(conf)
     try:
@@ -563,6 +569,40 @@ def case_spec_errors():
         fail(f"an XDP program was left on da:\n{p.stdout}")
 
 
+def case_queues():
+    # Two RX queues per veth end (the topology is made with 2): afxdp binds a socket to
+    # each by default, afpacket spreads them over a fanout group; two workers.
+    spec = "afxdp:{}" if BACKEND == "afxdp" else "afpacket:{},queues=2"
+    d = Daemon(f"workers 2\npin no\nport a {spec.format('da')}\nport b {spec.format('db')}\n"
+               f"object o {FWD}\nattach a o prog=l2fwd\nattach b o prog=l2fwd\n")
+    try:
+        a = port_stats("a")
+        if len(a["queues"]) != 2 or {q["worker"] for q in a["queues"]} != {0, 1}:
+            fail(f"want 2 RX queues on 2 workers: {a['queues']}")
+        if BACKEND == "afxdp" and "queues 0,1" not in a["mode"]:
+            fail(f"mode does not list both queues: {a['mode']!r}")
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 4000, 500, flows=16)
+        if got != sent or sent != [4000, 4000 * 500]:
+            fail(f"UDP over 2 queues: sent {sent}, received {got}")
+        # Fewer queues under the sockets: the kernel refuses it while AF_XDP sockets are
+        # bound to them; afpacket does not care. More queues: fine either way.
+        p = run("ethtool", "-L", "da", "rx", "1", ns=NS_D, check=False)
+        if BACKEND == "afxdp" and p.returncode == 0:
+            fail("the kernel let the queue count drop under a bound AF_XDP socket")
+        run("ethtool", "-L", "da", "rx", "2", ns=NS_D)
+        if d.p.poll() is not None:
+            fail(f"uxdpd died on a queue-count change:\n{d.output()}")
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 2000, 500, port=9001, flows=16)
+        if got != sent:
+            fail(f"UDP after the queue-count change: sent {sent}, received {got}")
+        a = port_stats("a")
+        per_q = [q["rx_packets"] for q in a["queues"]]
+        print(f"ok: [{a['mode']}] 4000 + 2000 datagrams over 2 queues (per queue {per_q}); "
+              f"ethtool -L da rx 1: exit {p.returncode} ({(p.stderr or '').strip()})")
+    finally:
+        d.stop()
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 if __name__ == "__main__":
@@ -570,7 +610,7 @@ if __name__ == "__main__":
         fail(f"unknown case {CASE}")
     preflight()
     try:
-        setup_topology()
+        setup_topology(queues=2 if CASE == "queues" else 1)
         CASES[CASE]()
     finally:
         teardown_topology()
