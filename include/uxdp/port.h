@@ -21,6 +21,9 @@
  *                                             (TPACKET_V3 RX ring, sendmmsg TX)
  *   tap:NAME[,queues=N][,up=0|1]              a TAP device: TX enters the kernel's
  *                                             stack (the XDP_PASS host stage)
+ *   afxdp:IFNAME[/Q[/Q...]][,mode=auto|zerocopy|copy][,xdp=auto|native|generic]
+ *       [,ring=N][,frames=N][,busy_poll=USEC] AF_XDP sockets (with libxdp), one per RX
+ *                                             queue; the UMEM is the RX pools' memory
  * A backend is an ops table (open, close, rx_burst, tx_burst); the real-NIC
  * backends register theirs with uxdp_port__register_ops().
  *
