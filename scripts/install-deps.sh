@@ -6,7 +6,7 @@ set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev libelf-dev libbpf-dev \
 libpcap-dev libjansson-dev zlib1g-dev bpftool iproute2 python3 \
-ethtool iputils-ping libxdp-dev xdp-tools"
+ethtool iputils-ping procps libxdp-dev xdp-tools"
 
 missing=""
 for p in $PKGS; do

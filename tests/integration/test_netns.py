@@ -80,7 +80,7 @@ def run(*cmd, ns=None, check=True, timeout=30):
 def preflight():
     if os.geteuid() != 0:
         skip("network namespace tests need root")
-    for tool in ("ip", "ethtool", "ping"):
+    for tool in ("ip", "ethtool", "ping", "sysctl"):
         if not shutil.which(tool):
             skip(f"{tool} is not installed (scripts/install-deps.sh)")
     p = subprocess.run(["ip", "netns", "add", NS_D], capture_output=True, text=True)
