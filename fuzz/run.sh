@@ -3,7 +3,9 @@
 # Run the libFuzzer targets of a build for SECONDS each:  fuzz/run.sh BUILD SECONDS [TARGET...]
 # (targets: elf_loader, jit_diff, verifier; default all)
 # The corpus grows in BUILD/fuzz/corpus-<target> (seeded from the test objects);
-# crash reproducers land in BUILD/fuzz/artifacts/. Exit 0 only if nothing was found;
+# crash reproducers land in BUILD/fuzz/artifacts/. FUZZ_SEED=N fixes libFuzzer's seed
+# (make check's brief runs use it, so the same build explores the same inputs each time;
+# make fuzz leaves it random). Exit 0 only if nothing was found;
 # exit 77 (skip) when the build has no fuzz targets (needs CC=clang -Dfuzz=true).
 set -u
 BUILD=${1:?usage: run.sh BUILD SECONDS}
@@ -28,7 +30,8 @@ for target in $TARGETS; do
 	echo "run.sh: fuzzing $target for ${SECS}s (corpus $corpus)"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		"$bin" -max_total_time="$SECS" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
+		"$bin" -max_total_time="$SECS" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
+		-max_len=65536 -timeout=20 -rss_limit_mb=4096 \
 		-print_final_stats=1 -artifact_prefix="$FUZZDIR/artifacts/$target-" "$corpus" \
 		>"$FUZZDIR/$target.log" 2>&1
 	rc=$?

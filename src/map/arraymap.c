@@ -101,7 +101,7 @@ void *uxdp_array_map_data(struct uxdp_map *map)
 static void *array_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
 	struct uxdp_array *a = to_array(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 
 	if (__builtin_expect(idx >= map->max_entries, 0))
 		return NULL;
@@ -111,7 +111,7 @@ static void *array_prog_lookup(struct uxdp_map *map, const void *key, uint32_t c
 static void *percpu_array_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
 	struct uxdp_array *a = to_array(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 
 	if (__builtin_expect(idx >= map->max_entries || cpu >= map->ncpus, 0))
 		return NULL;
@@ -135,7 +135,7 @@ static long array_prog_update(struct uxdp_map *map, const void *key, const void 
 			      uint64_t flags, uint32_t cpu)
 {
 	struct uxdp_array *a = to_array(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	long err = array_check_update(map, idx, flags);
 	uint8_t *dst;
 
@@ -163,7 +163,7 @@ static long array_prog_delete(struct uxdp_map *map, const void *key, uint32_t cp
 static int array_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
 	struct uxdp_array *a = to_array(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 
 	if (idx >= map->max_entries)
 		return -ENOENT;
@@ -187,7 +187,7 @@ static int array_lookup(const struct uxdp_map *map, const void *key, void *value
 static int array_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_array *a = to_array(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 
 	if (map->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		const uint8_t *in = value;
@@ -217,16 +217,15 @@ static int array_delete(struct uxdp_map *map, const void *key)
 
 int uxdp_array_get_next_key(const struct uxdp_map *map, const void *key, void *next_key)
 {
-	uint32_t idx = key ? *(const uint32_t *)key : UINT32_MAX;
-	uint32_t *next = next_key;
+	uint32_t idx = key ? uxdp_load_u32(key) : UINT32_MAX;
 
 	if (idx >= map->max_entries) {
-		*next = 0;
+		uxdp_store_u32(next_key, 0);
 		return 0;
 	}
 	if (idx == map->max_entries - 1)
 		return -ENOENT;
-	*next = idx + 1;
+	uxdp_store_u32(next_key, idx + 1);
 	return 0;
 }
 

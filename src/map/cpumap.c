@@ -113,7 +113,7 @@ struct uxdp_cpumap_entry *uxdp_cpumap_entry(struct uxdp_map *map, uint32_t key)
 static int cpu_map_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
 	struct uxdp_cpumap_entry *e =
-		uxdp_cpumap_entry((struct uxdp_map *)map, *(const uint32_t *)key);
+		uxdp_cpumap_entry((struct uxdp_map *)map, uxdp_load_u32(key));
 
 	if (!e)
 		return -ENOENT;
@@ -125,7 +125,7 @@ static int cpu_map_update(struct uxdp_map *map, const void *key, const void *val
 {
 	struct uxdp_cpumap *c = to_cmap(map);
 	struct bpf_cpumap_val val = {0};
-	uint32_t cpu = *(const uint32_t *)key;
+	uint32_t cpu = uxdp_load_u32(key);
 	struct uxdp_cpumap_entry *e = NULL, *old;
 	struct uxdp_prog *prog = NULL;
 
@@ -162,7 +162,7 @@ static int cpu_map_update(struct uxdp_map *map, const void *key, const void *val
 static int cpu_map_delete(struct uxdp_map *map, const void *key)
 {
 	struct uxdp_cpumap *c = to_cmap(map);
-	uint32_t cpu = *(const uint32_t *)key;
+	uint32_t cpu = uxdp_load_u32(key);
 
 	if (cpu >= map->max_entries)
 		return -EINVAL;

@@ -170,14 +170,14 @@ static struct uxdp_devmap_entry *dev_map_entry(struct uxdp_map *map, uint32_t ke
 
 static void *dev_map_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
-	struct uxdp_devmap_entry *e = dev_map_entry(map, *(const uint32_t *)key);
+	struct uxdp_devmap_entry *e = dev_map_entry(map, uxdp_load_u32(key));
 
 	return e ? &e->val : NULL;
 }
 
 static int dev_map_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
-	struct uxdp_devmap_entry *e = dev_map_entry((struct uxdp_map *)map, *(const uint32_t *)key);
+	struct uxdp_devmap_entry *e = dev_map_entry((struct uxdp_map *)map, uxdp_load_u32(key));
 
 	if (!e)
 		return -ENOENT;
@@ -189,7 +189,7 @@ static int dev_map_update(struct uxdp_map *map, const void *key, const void *val
 {
 	struct uxdp_devmap *d = to_dtab(map);
 	struct bpf_devmap_val val = {0};
-	uint32_t i = *(const uint32_t *)key;
+	uint32_t i = uxdp_load_u32(key);
 	struct uxdp_devmap_entry *e = NULL, *old;
 	long err = 0;
 
@@ -220,7 +220,7 @@ static int dev_map_update(struct uxdp_map *map, const void *key, const void *val
 static int dev_map_delete(struct uxdp_map *map, const void *key)
 {
 	struct uxdp_devmap *d = to_dtab(map);
-	uint32_t k = *(const uint32_t *)key;
+	uint32_t k = uxdp_load_u32(key);
 	struct uxdp_devmap_entry *old;
 
 	if (k >= map->max_entries)
@@ -251,7 +251,7 @@ static struct uxdp_devmap_entry *dev_hash_entry(struct uxdp_map *map, uint32_t k
 
 static void *dev_hash_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
-	struct uxdp_devmap_entry *e = dev_hash_entry(map, *(const uint32_t *)key);
+	struct uxdp_devmap_entry *e = dev_hash_entry(map, uxdp_load_u32(key));
 
 	return e ? &e->val : NULL;
 }
@@ -259,7 +259,7 @@ static void *dev_hash_prog_lookup(struct uxdp_map *map, const void *key, uint32_
 static int dev_hash_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
 	struct uxdp_devmap_entry *e =
-		dev_hash_entry((struct uxdp_map *)map, *(const uint32_t *)key);
+		dev_hash_entry((struct uxdp_map *)map, uxdp_load_u32(key));
 
 	if (!e)
 		return -ENOENT;
@@ -285,7 +285,7 @@ static int dev_hash_update(struct uxdp_map *map, const void *key, const void *va
 {
 	struct uxdp_devmap *d = to_dtab(map);
 	struct bpf_devmap_val val = {0};
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	struct uxdp_devmap_entry *e, *old;
 	_Atomic(struct uxdp_devmap_entry *) *head;
 	long err = 0;
@@ -331,7 +331,7 @@ static int dev_hash_delete(struct uxdp_map *map, const void *key)
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&d->lock);
-	old = dev_hash_entry(map, *(const uint32_t *)key);
+	old = dev_hash_entry(map, uxdp_load_u32(key));
 	if (old) {
 		d->items--;
 		dev_hash_unlink(d, old);
@@ -351,7 +351,7 @@ static int dev_hash_get_next_key(const struct uxdp_map *map, const void *key, vo
 
 	pthread_mutex_lock(&d->lock);
 	if (key) {
-		uint32_t idx = *(const uint32_t *)key;
+		uint32_t idx = uxdp_load_u32(key);
 
 		e = dev_hash_entry((struct uxdp_map *)map, idx);
 		if (e) {

@@ -56,7 +56,8 @@ struct uxdp_lpm_trie {
 	struct lpm_chunk *chunks;
 };
 
-struct lpm_key {
+/* packed: keys come at any alignment a program chooses (a stack key at r10-6 is legal) */
+struct __attribute__((packed)) lpm_key {
 	uint32_t prefixlen;
 	uint8_t data[];
 };

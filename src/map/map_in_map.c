@@ -93,7 +93,7 @@ static void aom_free(struct uxdp_map *map)
 
 static void *aom_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 
 	if (idx >= map->max_entries)
 		return NULL;
@@ -106,13 +106,13 @@ static int aom_lookup(const struct uxdp_map *map, const void *key, void *value)
 
 	if (!inner)
 		return -ENOENT;
-	*(uint32_t *)value = inner->id;
+	uxdp_store_u32(value, inner->id);
 	return 0;
 }
 
 static int aom_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	struct uxdp_map *inner, *old;
 	long err;
 
@@ -120,7 +120,7 @@ static int aom_update(struct uxdp_map *map, const void *key, const void *value, 
 		return -EINVAL;
 	if (idx >= map->max_entries)
 		return -E2BIG;
-	inner = uxdp_map_in_map_get_inner(map, *(const uint32_t *)value, &err);
+	inner = uxdp_map_in_map_get_inner(map, uxdp_load_u32(value), &err);
 	if (!inner)
 		return (int)err;
 	old = atomic_exchange_explicit(&to_aom(map)->slots[idx], inner, memory_order_acq_rel);
@@ -130,7 +130,7 @@ static int aom_update(struct uxdp_map *map, const void *key, const void *value, 
 
 static int aom_delete(struct uxdp_map *map, const void *key)
 {
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	struct uxdp_map *old;
 
 	if (idx >= map->max_entries)

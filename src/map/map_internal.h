@@ -80,6 +80,23 @@ extern const struct uxdp_map_ops uxdp_array_map_ops, uxdp_percpu_array_map_ops,
 	uxdp_perf_event_array_map_ops, uxdp_devmap_map_ops, uxdp_devmap_hash_map_ops,
 	uxdp_cpumap_map_ops, uxdp_xskmap_map_ops;
 
+/*
+ * Keys and values arrive at whatever alignment the program (or caller) chose:
+ * a key on the stack at r10-6 is legal. Read and write 32-bit ones by copy.
+ */
+static inline uint32_t uxdp_load_u32(const void *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void uxdp_store_u32(void *p, uint32_t v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
+}
+
 /** Round a per-CPU value size to its stride in syscall-side buffers. */
 static inline uint32_t uxdp_percpu_stride(uint32_t value_size)
 {

@@ -160,14 +160,14 @@ void uxdp_perf__clear(struct uxdp_map *map)
 static int perf_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_perf_array *p = to_perf(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 
 	if (flags != BPF_ANY)
 		return -EINVAL;
 	if (idx >= map->max_entries)
 		return -E2BIG;
 	pthread_mutex_lock(&p->lock);
-	p->vals[idx] = *(const uint32_t *)value;
+	p->vals[idx] = uxdp_load_u32(value);
 	p->set[idx] = 1;
 	pthread_mutex_unlock(&p->lock);
 	return 0;
@@ -176,7 +176,7 @@ static int perf_update(struct uxdp_map *map, const void *key, const void *value,
 static int perf_delete(struct uxdp_map *map, const void *key)
 {
 	struct uxdp_perf_array *p = to_perf(map);
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	int err = 0;
 
 	if (idx >= map->max_entries)

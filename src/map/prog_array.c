@@ -58,11 +58,11 @@ struct uxdp_prog *uxdp_prog_array_get(struct uxdp_map *map, uint32_t index)
 static int prog_array_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
 	struct uxdp_prog *prog =
-		uxdp_prog_array_get((struct uxdp_map *)map, *(const uint32_t *)key);
+		uxdp_prog_array_get((struct uxdp_map *)map, uxdp_load_u32(key));
 
 	if (!prog)
 		return -ENOENT;
-	*(uint32_t *)value = uxdp_prog__id(prog);
+	uxdp_store_u32(value, uxdp_prog__id(prog));
 	return 0;
 }
 
@@ -85,7 +85,7 @@ int uxdp_map_prog_compatible(struct uxdp_map *map, const struct uxdp_prog *prog)
 static int prog_array_update(struct uxdp_map *map, const void *key, const void *value,
 			     uint64_t flags)
 {
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	struct uxdp_prog *prog, *old;
 	int err;
 
@@ -93,7 +93,7 @@ static int prog_array_update(struct uxdp_map *map, const void *key, const void *
 		return -EINVAL;
 	if (idx >= map->max_entries)
 		return -E2BIG;
-	prog = uxdp_prog__from_id(*(const uint32_t *)value);
+	prog = uxdp_prog__from_id(uxdp_load_u32(value));
 	if (!prog)
 		return -EBADF;
 	err = uxdp_map_prog_compatible(map, prog);
@@ -112,7 +112,7 @@ static int prog_array_update(struct uxdp_map *map, const void *key, const void *
 
 static int prog_array_delete(struct uxdp_map *map, const void *key)
 {
-	uint32_t idx = *(const uint32_t *)key;
+	uint32_t idx = uxdp_load_u32(key);
 	struct uxdp_prog *old;
 
 	if (idx >= map->max_entries)

@@ -65,7 +65,7 @@ struct uxdp_xskmap_entry *uxdp_xskmap_entry(struct uxdp_map *map, uint32_t key)
 
 static void *xsk_map_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
-	return uxdp_xskmap_entry(map, *(const uint32_t *)key);
+	return uxdp_xskmap_entry(map, uxdp_load_u32(key));
 }
 
 static int xsk_map_lookup(const struct uxdp_map *map, const void *key, void *value)
@@ -76,7 +76,7 @@ static int xsk_map_lookup(const struct uxdp_map *map, const void *key, void *val
 static int xsk_map_update(struct uxdp_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct uxdp_xskmap *x = to_xmap(map);
-	uint32_t i = *(const uint32_t *)key;
+	uint32_t i = uxdp_load_u32(key);
 	struct uxdp_xskmap_entry *e, *old;
 	int err = 0;
 
@@ -87,7 +87,7 @@ static int xsk_map_update(struct uxdp_map *map, const void *key, const void *val
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	e->sock_id = *(const uint32_t *)value;
+	e->sock_id = uxdp_load_u32(value);
 	e->key = i;
 	pthread_mutex_lock(&x->lock);
 	old = atomic_load_explicit(&x->slots[i], memory_order_relaxed);
@@ -108,7 +108,7 @@ static int xsk_map_update(struct uxdp_map *map, const void *key, const void *val
 static int xsk_map_delete(struct uxdp_map *map, const void *key)
 {
 	struct uxdp_xskmap *x = to_xmap(map);
-	uint32_t k = *(const uint32_t *)key;
+	uint32_t k = uxdp_load_u32(key);
 
 	if (k >= map->max_entries)
 		return -EINVAL;
