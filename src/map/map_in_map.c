@@ -67,23 +67,28 @@ int uxdp_fd_array_alloc_check(const struct uxdp_map *attr)
 	return uxdp_array_alloc_check(attr);
 }
 
-static struct uxdp_map *aom_alloc(const struct uxdp_map *attr,
-				  const struct uxdp_map_create_opts *opts)
+struct uxdp_map *uxdp_fd_array_alloc(const struct uxdp_map *attr, size_t hdr_size)
 {
-	struct uxdp_array_of_maps *a;
+	struct uxdp_map *map;
 	int err = uxdp_fd_array_alloc_check(attr);
 
 	if (err) {
 		errno = -err;
 		return NULL;
 	}
-	a = calloc(1, sizeof(*a) + (size_t)attr->max_entries * sizeof(a->slots[0]));
-	if (!a) {
+	map = calloc(1, hdr_size + (size_t)attr->max_entries * sizeof(void *));
+	if (!map) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	a->map = *attr;
-	return &a->map;
+	*map = *attr;
+	return map;
+}
+
+static struct uxdp_map *aom_alloc(const struct uxdp_map *attr,
+				  const struct uxdp_map_create_opts *opts)
+{
+	return uxdp_fd_array_alloc(attr, sizeof(struct uxdp_array_of_maps));
 }
 
 static void aom_free(struct uxdp_map *map)

@@ -161,6 +161,12 @@ enum { UXDP_ID_MAP = 1, UXDP_ID_PROG = 2 };
 /* Shared create checks and iteration of array-backed types (arraymap.c, map_in_map.c). */
 int uxdp_array_alloc_check(const struct uxdp_map *attr);
 int uxdp_fd_array_alloc_check(const struct uxdp_map *attr); /* + value_size 4, no *_PROG flags */
+/*
+ * Allocate a map of hdr_size bytes (the type's struct, header first) followed by
+ * max_entries pointer slots, zeroed, after uxdp_fd_array_alloc_check(): the
+ * shape of prog_array and array_of_maps. NULL with errno on failure.
+ */
+struct uxdp_map *uxdp_fd_array_alloc(const struct uxdp_map *attr, size_t hdr_size);
 int uxdp_array_get_next_key(const struct uxdp_map *map, const void *key, void *next_key);
 void *uxdp_array_map_data(struct uxdp_map *map);
 

@@ -27,20 +27,7 @@ struct uxdp_prog_array {
 static struct uxdp_map *prog_array_alloc(const struct uxdp_map *attr,
 					 const struct uxdp_map_create_opts *opts)
 {
-	struct uxdp_prog_array *a;
-	int err = uxdp_fd_array_alloc_check(attr);
-
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	a = calloc(1, sizeof(*a) + (size_t)attr->max_entries * sizeof(a->slots[0]));
-	if (!a) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	a->map = *attr;
-	return &a->map;
+	return uxdp_fd_array_alloc(attr, sizeof(struct uxdp_prog_array));
 }
 
 static void prog_array_free(struct uxdp_map *map)
