@@ -908,3 +908,13 @@ const struct bpf_insn *uxdp_object_prog_insns(const struct uxdp_object *obj, siz
 		*cnt = obj->progs[idx].insn_cnt;
 	return obj->progs[idx].insns;
 }
+
+size_t uxdp_ld_code_sec(const struct uxdp_loader *ld, const char *name)
+{
+	for (size_t si = 1; si < ld->sec_cnt; si++)
+		if (!strcmp(ld->secs[si].name, name) &&
+		    (ld->secs[si].kind == UXDP_SEC_PROG || ld->secs[si].kind == UXDP_SEC_TEXT ||
+		     ld->secs[si].kind == UXDP_SEC_SKIPPED))
+			return si;
+	return 0;
+}

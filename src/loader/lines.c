@@ -112,13 +112,8 @@ int uxdp_ld_collect_lines(struct uxdp_loader *ld)
 			uxdp_ld_err(ld, "section '.BTF.ext': line info for an unnamed section");
 			return -EINVAL;
 		}
-		for (si = 1; si < ld->sec_cnt; si++)
-			if (!strcmp(ld->secs[si].name, sec_name) &&
-			    (ld->secs[si].kind == UXDP_SEC_PROG ||
-			     ld->secs[si].kind == UXDP_SEC_TEXT ||
-			     ld->secs[si].kind == UXDP_SEC_SKIPPED))
-				break;
-		if (si == ld->sec_cnt) {
+		si = uxdp_ld_code_sec(ld, sec_name);
+		if (!si) {
 			uxdp_ld_err(ld, "section '.BTF.ext': line info for unknown section '%s'",
 				    sec_name);
 			return -EINVAL;

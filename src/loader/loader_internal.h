@@ -175,6 +175,9 @@ void uxdp_ld_warn(struct uxdp_loader *ld, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* maps.c */
+/* Index of the code section (program, .text or skipped) named name, or 0 (elf.c). */
+size_t uxdp_ld_code_sec(const struct uxdp_loader *ld, const char *name);
+
 int uxdp_ld_collect_maps(struct uxdp_loader *ld);
 int uxdp_ld_create_maps(struct uxdp_loader *ld);
 int uxdp_ld_init_map_slots(struct uxdp_loader *ld, bool progs);
