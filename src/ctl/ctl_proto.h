@@ -20,6 +20,14 @@
  *   MAP_DUMP  port[64] ("" = any) map[64]       -> JSON text, bpftool's shape
  *   REPLY     status:i32 (0 or -errno) text_len:u32 text[text_len] (no NUL):
  *             the JSON, the success message, or the error (loader log included)
+ *   XSK_BIND  struct uxdp_ctl_xsk_bind, with two fds in SCM_RIGHTS: the UMEM memfd
+ *             and the ring memfd (sealed against shrinking). On success the
+ *             connection becomes the socket (uxdp/xsk.h): the reply text is
+ *             {"id":N,"zero_copy":bool,"mode":"..."}; afterwards only
+ *             XSK_STATS and XSK_MAP_KEY requests and zero-length kicks are
+ *             accepted on it, and closing it releases the socket.
+ *   XSK_STATS (nothing; on a bound connection)  -> JSON: the socket's counters
+ *   XSK_MAP_KEY map[64] ("" = every xskmap) key:u32 reserved:u32 (bound connection)
  *
  * Names are fixed-size fields that must hold a NUL. The daemon checks every
  * field (sizes, lengths, terminators, reserved bits) before acting, answers a
@@ -53,7 +61,10 @@
 	X(2, ATTACH)                                                                               \
 	X(3, DETACH)                                                                               \
 	X(4, STATS)                                                                                \
-	X(5, MAP_DUMP)
+	X(5, MAP_DUMP)                                                                             \
+	X(6, XSK_BIND)                                                                             \
+	X(7, XSK_STATS)                                                                            \
+	X(8, XSK_MAP_KEY)
 
 enum uxdp_ctl_type {
 #define UXDP_CTL_ENUM(v, n) UXDP_CTL_##n = v,
@@ -94,6 +105,39 @@ struct uxdp_ctl_map_dump {
 	char map[UXDP_CTL_NAME_MAX];
 };
 
+/* Rings of an XSK_BIND, in this order. */
+enum { UXDP_CTL_XSK_FILL, UXDP_CTL_XSK_COMP, UXDP_CTL_XSK_RX, UXDP_CTL_XSK_TX, UXDP_CTL_XSK_RINGS };
+
+/** Where one ring lives in the ring memfd; entries 0 = no such ring. */
+struct uxdp_ctl_xsk_ring {
+	uint64_t off; /* page-aligned */
+	uint32_t entries; /* power of 2, 0 or 64..65536 */
+	uint32_t reserved;
+};
+
+struct uxdp_ctl_xsk_bind {
+	struct uxdp_ctl_hdr hdr;
+	uint32_t abi; /* UXDP_XSK_ABI_VERSION */
+	uint32_t queue;
+	char port[UXDP_CTL_NAME_MAX];
+	uint32_t bind_flags;   /* XDP_COPY, XDP_ZEROCOPY, XDP_USE_NEED_WAKEUP, XDP_SHARED_UMEM */
+	uint32_t libxdp_flags; /* UXDP_XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD */
+	uint64_t umem_size;    /* bytes; a multiple of chunk_size */
+	uint32_t chunk_size;   /* power of 2, 2048..4096 */
+	uint32_t headroom;     /* umem frame_headroom */
+	uint32_t umem_flags;   /* 0 */
+	uint32_t reserved;
+	/* fill and comp entries 0: use those this UMEM already has on (port, queue) */
+	struct uxdp_ctl_xsk_ring ring[UXDP_CTL_XSK_RINGS];
+};
+
+struct uxdp_ctl_xsk_map_key {
+	struct uxdp_ctl_hdr hdr;
+	char map[UXDP_CTL_NAME_MAX];
+	uint32_t key;
+	uint32_t reserved;
+};
+
 struct uxdp_ctl_reply {
 	struct uxdp_ctl_hdr hdr;
 	int32_t status;
@@ -108,7 +152,13 @@ struct uxdp_ctl_req {
 	const char *port; /* ATTACH, DETACH, MAP_DUMP ("" = any for MAP_DUMP) */
 	const char *prog; /* ATTACH ("" = first XDP program) */
 	const char *path; /* ATTACH */
-	const char *map;  /* MAP_DUMP */
+	const char *map;  /* MAP_DUMP, XSK_MAP_KEY ("" = every xskmap) */
+	const struct uxdp_ctl_xsk_bind *xsk_bind; /* XSK_BIND (fields checked, fds not) */
+	uint32_t xsk_key; /* XSK_MAP_KEY */
+	/* fds that came with the message (SCM_RIGHTS), -1 if none; XSK_BIND takes
+	 * exactly two: [0] the UMEM memfd, [1] the ring memfd. The handler owns them. */
+	int fds[2];
+	int nfds;
 	/* The peer's credentials (SO_PEERCRED). */
 	uid_t uid;
 	gid_t gid;
