@@ -20,8 +20,11 @@
  *   MAP_DUMP  port[64] ("" = any) map[64]       -> JSON text, bpftool's shape
  *   REPLY     status:i32 (0 or -errno) text_len:u32 text[text_len] (no NUL):
  *             the JSON, the success message, or the error (loader log included)
- *   XSK_BIND  struct uxdp_ctl_xsk_bind, with two fds in SCM_RIGHTS: the UMEM memfd
- *             and the ring memfd (sealed against shrinking). On success the
+ *   XSK_BIND  struct uxdp_ctl_xsk_bind, with fds in SCM_RIGHTS: [0] the UMEM memfd,
+ *             [1] the memfd of the rx/tx rings, [2] the memfd of the fill/comp
+ *             rings (absent when both their entries are 0: the socket shares
+ *             the fill/comp rings its UMEM already has on that port and
+ *             queue). Every memfd is sealed against shrinking. On success the
  *             connection becomes the socket (uxdp/xsk.h): the reply text is
  *             {"id":N,"zero_copy":bool,"mode":"..."}; afterwards only
  *             XSK_STATS and XSK_MAP_KEY requests and zero-length kicks are
@@ -105,7 +108,8 @@ struct uxdp_ctl_map_dump {
 	char map[UXDP_CTL_NAME_MAX];
 };
 
-/* Rings of an XSK_BIND, in this order. */
+/* Rings of an XSK_BIND, in this order; rx/tx offsets are in the rx/tx memfd,
+ * fill/comp offsets in the fill/comp memfd. */
 enum { UXDP_CTL_XSK_FILL, UXDP_CTL_XSK_COMP, UXDP_CTL_XSK_RX, UXDP_CTL_XSK_TX, UXDP_CTL_XSK_RINGS };
 
 /** Where one ring lives in the ring memfd; entries 0 = no such ring. */
@@ -155,9 +159,11 @@ struct uxdp_ctl_req {
 	const char *map;  /* MAP_DUMP, XSK_MAP_KEY ("" = every xskmap) */
 	const struct uxdp_ctl_xsk_bind *xsk_bind; /* XSK_BIND (fields checked, fds not) */
 	uint32_t xsk_key; /* XSK_MAP_KEY */
-	/* fds that came with the message (SCM_RIGHTS), -1 if none; XSK_BIND takes
-	 * exactly two: [0] the UMEM memfd, [1] the ring memfd. The handler owns them. */
-	int fds[2];
+	/* fds that came with the message (SCM_RIGHTS), -1 if none: XSK_BIND takes
+	 * [0] the UMEM memfd, [1] the rx/tx memfd, [2] the fill/comp memfd (only
+	 * when fill/comp entries are given). The server closes them after the
+	 * handler returns; a handler that keeps one dup()s it. */
+	int fds[3];
 	int nfds;
 	/* The peer's credentials (SO_PEERCRED). */
 	uid_t uid;

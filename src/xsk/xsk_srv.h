@@ -35,7 +35,7 @@ struct uxdp_xsk_bind_params {
 	struct uxdp_port *port;
 	const char *port_name;			/* for messages and stats */
 	const struct uxdp_ctl_xsk_bind *msg;	/* fields checked by uxdp_ctl_parse() */
-	int umem_fd, ring_fd;			/* borrowed: bind maps what it keeps */
+	int umem_fd, rxtx_fd, fqcq_fd;		/* borrowed (fqcq_fd -1: shared fill/comp) */
 	int conn_fd;				/* borrowed; wake-ups are sent on it */
 	pid_t pid;
 	uid_t uid;
