@@ -151,6 +151,16 @@ UXDP_API struct uxdp_page_pool *uxdp_port__rx_pool(const struct uxdp_port *port,
 /** @brief The open port with this ifindex, or NULL. */
 UXDP_API struct uxdp_port *uxdp_port__from_ifindex(uint32_t ifindex);
 
+/**
+ * @brief Make RX queue qid receive into pool instead of its own pool (NULL:
+ * back to its own), for a zero-copy application socket whose UMEM the pool
+ * draws from. Call it from the worker that owns the queue, between bursts.
+ * @return 0; -EOPNOTSUPP when the backend's buffers live in memory of its
+ *         own (afxdp: the kernel's UMEM); -EBUSY when already lent; -EINVAL
+ */
+UXDP_API int uxdp_port__lend_rx_queue(struct uxdp_port *port, uint16_t qid,
+				      struct uxdp_page_pool *pool);
+
 /** @brief Counters of queue qid, or of all queues summed when qid is -1. */
 UXDP_API int uxdp_port__get_stats(const struct uxdp_port *port, int qid,
 				  struct uxdp_port_queue_stats *stats);

@@ -346,7 +346,21 @@ const uint8_t *uxdp_port__mac(const struct uxdp_port *port)
 
 struct uxdp_page_pool *uxdp_port__rx_pool(const struct uxdp_port *port, uint16_t qid)
 {
-	return qid < port->rxq_cnt ? port->rxq[qid].pool : NULL;
+	if (qid >= port->rxq_cnt)
+		return NULL;
+	return port->rxq[qid].lent_pool ?: port->rxq[qid].pool;
+}
+
+int uxdp_port__lend_rx_queue(struct uxdp_port *port, uint16_t qid, struct uxdp_page_pool *pool)
+{
+	if (qid >= port->rxq_cnt)
+		return -EINVAL;
+	if (port->rxq[qid].region)
+		return -EOPNOTSUPP; /* the backend's buffers live in memory it cannot change */
+	if (pool && (pool->frame_size < 2048 || port->rxq[qid].lent_pool))
+		return pool->frame_size < 2048 ? -EINVAL : -EBUSY;
+	port->rxq[qid].lent_pool = pool;
+	return 0;
 }
 
 struct uxdp_port *uxdp_port__from_ifindex(uint32_t ifindex)

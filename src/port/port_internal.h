@@ -15,6 +15,7 @@
 
 struct uxdp_port_rxq {
 	struct uxdp_page_pool *pool;
+	struct uxdp_page_pool *lent_pool; /* uxdp_port__lend_rx_queue(): used instead of pool */
 	void *region; /* set by the backend during open: the pool's memory (AF_XDP UMEM) */
 	size_t region_size;
 	uint64_t region_iova;
