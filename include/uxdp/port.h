@@ -112,6 +112,12 @@ struct uxdp_port_queue_stats {
 	uint64_t rx_errors; /**< packets the backend could not deliver (too long, …) */
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_full;   /**< frames a tx_burst did not accept */
+	/**
+	 * packets the kernel dropped on the way to the backend's queue (its ring
+	 * was full: AF_PACKET tp_drops; AF_XDP rx_ring_full, or no fill buffer in
+	 * copy mode), so never received
+	 */
+	uint64_t rx_kernel_drops;
 };
 
 /**
@@ -175,6 +181,8 @@ UXDP_API void *uxdp_port__priv(const struct uxdp_port *port);
 UXDP_API int uxdp_port__set_rxq_cnt(struct uxdp_port *port, uint16_t n);
 /** @brief Count frames a backend had to drop on RX queue qid (rx_errors). */
 UXDP_API void uxdp_port__count_rx_error(struct uxdp_port *port, uint16_t qid, uint64_t n);
+/** @brief Count packets the kernel dropped before RX queue qid saw them (rx_kernel_drops). */
+UXDP_API void uxdp_port__count_rx_kernel_drops(struct uxdp_port *port, uint16_t qid, uint64_t n);
 
 /**
  * @brief The mode a backend actually runs in, for stats and start-up messages

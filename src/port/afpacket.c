@@ -7,7 +7,11 @@
  * (flow hash). Received packets are copied into the queue's page_pool (the
  * ring is the kernel's memory, not ours), with a VLAN tag the kernel took out
  * put back, and a packet longer than the buffer room (or cut by the ring) is
- * counted in rx_errors and dropped, never truncated. TX is sendmmsg() on the
+ * counted in rx_errors and dropped, never truncated. What the kernel dropped
+ * because the ring was full (PACKET_STATISTICS tp_drops; reading resets it)
+ * is read every few retired blocks and after a run of empty polls, and added
+ * to the queue's rx_kernel_drops: a packet that reached the interface is
+ * received, an rx_error or a kernel drop. TX is sendmmsg() on the
  * socket of queue qid % rxq_cnt: the kernel copies the bytes, so frames go
  * back to their pools as soon as the call returns and none stays in flight.
  *
@@ -28,6 +32,9 @@
 #include "port/port_internal.h"
 
 #define AFP_BURST 64
+/* Read the kernel's drop counter after this many retired blocks, or empty polls. */
+#define AFP_STATS_BLOCKS 8
+#define AFP_STATS_EMPTY 1024
 
 struct afp_queue {
 	int fd;
@@ -36,6 +43,8 @@ struct afp_queue {
 	uint32_t blk;	   /* block being read */
 	uint32_t pkt_left; /* packets of it not yet read (0: not started) */
 	uint8_t *pkt;	   /* next packet header in it */
+	uint32_t retired;  /* blocks given back since the last drop-counter read */
+	uint32_t empty_polls;
 };
 
 struct afp_port {
@@ -212,6 +221,18 @@ static void afp_close(struct uxdp_port *port)
 	afp_free(uxdp_port__priv(port));
 }
 
+/* Fold the socket's ring-full drops (reset by each read) into rx_kernel_drops. */
+static void afp_fold_drops(struct uxdp_port *port, uint16_t qid, struct afp_queue *q)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	q->retired = 0;
+	q->empty_polls = 0;
+	if (getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops)
+		uxdp_port__count_rx_kernel_drops(port, qid, st.tp_drops);
+}
+
 static inline void afp_release_block(struct afp_port *ap, struct afp_queue *q,
 				     struct tpacket_block_desc *bd)
 {
@@ -219,6 +240,7 @@ static inline void afp_release_block(struct afp_port *ap, struct afp_queue *q,
 			      memory_order_release);
 	q->pkt_left = 0;
 	q->blk = (q->blk + 1) % ap->blocks;
+	q->retired++;
 }
 
 static uint16_t afp_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
@@ -298,6 +320,10 @@ static uint16_t afp_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 	}
 	if (errors)
 		uxdp_port__count_rx_error(port, qid, errors);
+	/* Drops happen while the ring is full, so blocks retire fast then; a quiet
+	 * queue still reads the counter soon after the last one. */
+	if (q->retired >= AFP_STATS_BLOCKS || (!got && ++q->empty_polls >= AFP_STATS_EMPTY))
+		afp_fold_drops(port, qid, q);
 	return got;
 }
 

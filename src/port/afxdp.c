@@ -17,8 +17,10 @@
  * What is in use is read back from the kernel and reported through
  * uxdp_port__mode() (uxdpd prints it at start-up and in stats), never
  * guessed. need_wakeup is always on; busy_poll=USEC turns on preferred busy
- * polling. Frames longer than the buffer room, and those the kernel dropped
- * for want of room (XDP_STATISTICS), are counted in rx_errors.
+ * polling. Frames longer than the buffer room (ours, or the kernel's
+ * XDP_STATISTICS rx_dropped) are counted in rx_errors; those the kernel
+ * dropped on a full RX ring or, in copy mode, for want of a fill buffer, in
+ * rx_kernel_drops.
  *
  * Spec: afxdp:IFNAME[/Q[/Q...]][,mode=auto|zerocopy|copy][,xdp=auto|native|generic]
  *       [,ring=N][,frames=N][,busy_poll=USEC]       (Q: a queue or a range A-B)
@@ -75,8 +77,8 @@ struct xsk_q {
 	uint32_t tx_free_cnt, ntx;
 	atomic_flag tx_lock; /* TX queues qid and qid + nq share this socket */
 	/* Kernel drop counters already folded into rx_errors. */
-	uint64_t seen_dropped, seen_invalid;
-	uint32_t empty_polls;
+	uint64_t seen_dropped, seen_invalid, seen_ring_full, seen_fill_empty;
+	uint32_t empty_polls, bursts;
 };
 
 struct afxdp_port {
@@ -86,6 +88,7 @@ struct afxdp_port {
 	uint32_t xdp_flags;   /* XDP_FLAGS_DRV_MODE / SKB_MODE actually used */
 	int map_fd, prog_fd;
 	bool attached;
+	bool zc; /* zero-copy binding (read back from the kernel) */
 	uint32_t busy_poll;
 	uint16_t nq;
 	struct xsk_q q[UXDP_PORT_MAX_QUEUES];
@@ -481,6 +484,7 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 		if (!bpf_xdp_query((int)ap->kifindex, 0, &qo))
 			xdp = qo.drv_prog_id ? "native" : qo.skb_prog_id ? "generic" :
 			      qo.hw_prog_id ? "offloaded" : "?";
+		ap->zc = zc;
 		m += snprintf(m, sizeof(mode), "%s, %s XDP, need_wakeup", zc ? "zero-copy" : "copy",
 			      xdp);
 		if (ap->busy_poll)
@@ -538,18 +542,35 @@ static void fill(struct afxdp_port *ap, struct xsk_q *q, struct uxdp_page_pool *
 	}
 }
 
-static void fold_kernel_drops(struct uxdp_port *port, uint16_t qid, struct xsk_q *q)
+static void fold_kernel_drops(struct uxdp_port *port, uint16_t qid, struct xsk_q *q, bool zc)
 {
 	struct xdp_statistics st;
 	socklen_t ol = sizeof(st);
+	uint64_t err, starved = 0;
 
 	if (getsockopt(q->fd, SOL_XDP, XDP_STATISTICS, &st, &ol))
 		return;
-	if (st.rx_dropped + st.rx_invalid_descs > q->seen_dropped + q->seen_invalid)
-		uxdp_port__count_rx_error(port, qid, st.rx_dropped + st.rx_invalid_descs -
-							     q->seen_dropped - q->seen_invalid);
+	if (ol < offsetof(struct xdp_statistics, rx_fill_ring_empty_descs) + sizeof(uint64_t))
+		st.rx_ring_full = st.rx_fill_ring_empty_descs = 0; /* an old kernel's short form */
+	/* The counters only grow while the socket lives (a rebound queue starts over). */
+	err = st.rx_dropped - q->seen_dropped + st.rx_invalid_descs - q->seen_invalid;
+	/* In copy mode each packet that found no fill buffer counts once in rx_dropped
+	 * and once as an empty fill ring: starvation, not a bad packet. (Zero-copy
+	 * drivers count empty polls there, not packets.) */
+	if (!zc)
+		starved = st.rx_fill_ring_empty_descs - q->seen_fill_empty;
+	if (starved > err)
+		starved = err;
+	if (err - starved)
+		uxdp_port__count_rx_error(port, qid, err - starved);
+	/* The full statistics keep ring-full drops apart from rx_dropped. */
+	if (starved + st.rx_ring_full - q->seen_ring_full)
+		uxdp_port__count_rx_kernel_drops(port, qid,
+						 starved + st.rx_ring_full - q->seen_ring_full);
 	q->seen_dropped = st.rx_dropped;
 	q->seen_invalid = st.rx_invalid_descs;
+	q->seen_ring_full = st.rx_ring_full;
+	q->seen_fill_empty = st.rx_fill_ring_empty_descs;
 }
 
 static uint16_t afxdp_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
@@ -568,7 +589,7 @@ static uint16_t afxdp_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame
 			kick_rx(q);
 		if (++q->empty_polls >= XSK_STATS_EVERY) {
 			q->empty_polls = 0;
-			fold_kernel_drops(port, qid, q);
+			fold_kernel_drops(port, qid, q, ap->zc);
 		}
 		return 0;
 	}
@@ -598,6 +619,10 @@ static uint16_t afxdp_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame
 	xsk_ring_cons__release(&q->rx, rcvd);
 	if (errors)
 		uxdp_port__count_rx_error(port, qid, errors);
+	if (++q->bursts >= XSK_STATS_EVERY) { /* under steady traffic too */
+		q->bursts = 0;
+		fold_kernel_drops(port, qid, q, ap->zc);
+	}
 	return got;
 }
 

@@ -387,6 +387,7 @@ int uxdp_port__get_stats(const struct uxdp_port *port, int qid, struct uxdp_port
 			s->rx_bytes += RD(port->rxq[i].bytes);
 			s->rx_nobuf += RD(port->rxq[i].nobuf);
 			s->rx_errors += RD(port->rxq[i].errors);
+			s->rx_kernel_drops += RD(port->rxq[i].kernel_drops);
 		}
 		if (i < port->txq_cnt) {
 			s->tx_packets += RD(port->txq[i].packets);
@@ -418,6 +419,11 @@ int uxdp_port__set_rxq_cnt(struct uxdp_port *port, uint16_t n)
 void uxdp_port__count_rx_error(struct uxdp_port *port, uint16_t qid, uint64_t n)
 {
 	uxdp_stat_add(&port->rxq[qid].errors, n);
+}
+
+void uxdp_port__count_rx_kernel_drops(struct uxdp_port *port, uint16_t qid, uint64_t n)
+{
+	uxdp_stat_add(&port->rxq[qid].kernel_drops, n);
 }
 
 uint32_t uxdp_port__frame_size(const struct uxdp_port *port)

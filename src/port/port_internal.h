@@ -20,7 +20,7 @@ struct uxdp_port_rxq {
 	size_t region_size;
 	uint64_t region_iova;
 	uint32_t worker;
-	_Atomic uint64_t packets, bytes, nobuf, errors;
+	_Atomic uint64_t packets, bytes, nobuf, errors, kernel_drops;
 };
 
 struct uxdp_port_txq {

@@ -94,6 +94,12 @@ static void print_text(const json_t *root, double sec)
 		       (unsigned long long)u64(p, "ifindex"),
 		       json_is_string(prog) ? "program " : "no program (PASS)",
 		       json_is_string(prog) ? json_string_value(prog) : "");
+		if (json_string_length(json_object_get(p, "mode")))
+			printf("  mode: %s\n", json_string_value(json_object_get(p, "mode")));
+		if (u64(tot, "rx_errors") || u64(tot, "rx_kernel_drops"))
+			printf("  rx_errors %llu, rx_kernel_drops %llu (dropped by the kernel)\n",
+			       (unsigned long long)u64(tot, "rx_errors"),
+			       (unsigned long long)u64(tot, "rx_kernel_drops"));
 		printf("  %5s %6s %10s %10s %10s %10s %10s %10s %10s %10s %s\n", "queue", "worker",
 		       "rx", "drop", "pass", "tx", "redirect", "aborted", "redir_err", "rx_total",
 		       "pool in_flight/frames");

@@ -390,6 +390,7 @@ static void add_port_stats(json_t *o, const struct uxdp_port_queue_stats *s)
 {
 	SET_U64(o, "rx_nobuf", s->rx_nobuf);
 	SET_U64(o, "rx_errors", s->rx_errors);
+	SET_U64(o, "rx_kernel_drops", s->rx_kernel_drops);
 	SET_U64(o, "tx_packets", s->tx_packets);
 	SET_U64(o, "tx_bytes", s->tx_bytes);
 	SET_U64(o, "tx_full", s->tx_full);
