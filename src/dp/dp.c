@@ -107,6 +107,7 @@ void uxdp_dp__free(struct uxdp_dp *dp)
 		uxdp_ring_free(w->cpumap_in);
 		uxdp_exec__free(w->ex);
 		free(w->rxq);
+		free(w->xsk); /* the sockets themselves belong to their owner (uxdpd) */
 	}
 	for (uint32_t i = 0; i < dp->n_ports; i++) {
 		struct uxdp_prog *p = atomic_exchange(&dp->ports[i].prog, NULL);
@@ -261,6 +262,52 @@ int uxdp_dp__set_pass_handler(struct uxdp_dp *dp, struct uxdp_port *port, uxdp_d
 	d->pass_fn = fn;
 	d->pass_cookie = cookie;
 	return 0;
+}
+
+int uxdp_dp_call_on_worker(struct uxdp_dp *dp, uint32_t worker,
+			   void (*fn)(struct dp_worker *w, void *arg), void *arg)
+{
+	struct dp_call c = {.fn = fn, .arg = arg};
+	struct timespec ts = {0, 20000};
+	struct dp_worker *w;
+
+	if (worker >= dp->n_workers)
+		return -EINVAL;
+	w = &dp->workers[worker];
+	pthread_mutex_lock(&dp->ctl_lock);
+	if (!atomic_load(&dp->running)) {
+		fn(w, arg);
+		pthread_mutex_unlock(&dp->ctl_lock);
+		return 0;
+	}
+	/* Release: c is complete before the worker can see it. */
+	atomic_store_explicit(&w->call, &c, memory_order_release);
+	while (!atomic_load_explicit(&c.done, memory_order_acquire)) {
+		if (!atomic_load(&dp->running)) {
+			/* Stopped meanwhile: the worker will not poll again. */
+			if (atomic_exchange(&w->call, NULL) == &c)
+				fn(w, arg);
+			else
+				while (!atomic_load_explicit(&c.done, memory_order_acquire))
+					nanosleep(&ts, NULL);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	pthread_mutex_unlock(&dp->ctl_lock);
+	return 0;
+}
+
+int uxdp_dp_rxq_worker(const struct uxdp_dp *dp, const struct uxdp_port *port, uint16_t qid)
+{
+	for (uint32_t i = 0; i < dp->n_workers; i++) {
+		const struct dp_worker *w = &dp->workers[i];
+
+		for (uint32_t r = 0; r < w->n_rxq; r++)
+			if (w->rxq[r].dport->port == port && w->rxq[r].qid == qid)
+				return (int)i;
+	}
+	return -1;
 }
 
 int uxdp_dp__poll(struct uxdp_dp *dp, uint32_t worker)

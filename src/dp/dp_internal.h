@@ -50,10 +50,23 @@ struct dp_cpu_bulk {
 	struct uxdp_frame *f[CPU_BULK];
 };
 
+struct dp_xsk_worker; /* src/xsk/xsk_dp.c */
+struct dp_worker;
+
+/* A call the control thread asks a worker to make between two polls. */
+struct dp_call {
+	void (*fn)(struct dp_worker *w, void *arg);
+	void *arg;
+	_Atomic bool done;
+};
+
 struct dp_worker {
 	struct uxdp_dp *dp;
 	uint32_t idx;
 	struct uxdp_exec *ex;
+	/* Application sockets this worker serves (xsk_dp.c); NULL: none yet. */
+	struct dp_xsk_worker *xsk;
+	_Atomic(struct dp_call *) call;
 	struct dp_rxq *rxq;
 	uint32_t n_rxq;
 	/* Egress bulk queues, one per port (by dp_port idx), and which are non-empty. */
@@ -99,6 +112,22 @@ static inline void dp_stat_add(_Atomic uint64_t *c, uint64_t n)
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
+
+/*
+ * Run fn(w, arg) on worker `worker` between two of its polls and wait for it
+ * (at once, on the caller's thread, when the data path is not running: the
+ * caller then must not poll that worker concurrently). Control thread only;
+ * calls are serialised by the control lock. @return 0 or -EINVAL
+ */
+int uxdp_dp_call_on_worker(struct uxdp_dp *dp, uint32_t worker,
+			   void (*fn)(struct dp_worker *w, void *arg), void *arg);
+/* The worker that polls RX queue qid of port, or -1. */
+int uxdp_dp_rxq_worker(const struct uxdp_dp *dp, const struct uxdp_port *port, uint16_t qid);
+
+/* xsk_dp.c: the worker side of application sockets. */
+void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
+		    struct uxdp_map *map, uint32_t key);
+int uxdp_xsk_dp_poll(struct dp_worker *w);
 
 /* rx.c: one poll round of a worker. */
 int uxdp_dp_worker_poll(struct dp_worker *w);

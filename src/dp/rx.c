@@ -286,9 +286,7 @@ static void do_redirect(struct dp_worker *w, struct dp_qstats *st, struct uxdp_f
 		return;
 	}
 	case BPF_MAP_TYPE_XSKMAP:
-		if (st)
-			dp_stat_add(&st->xsk, 1);
-		uxdp_frame__free(f, w->idx);
+		uxdp_xsk_dp_rx(w, st, f, map, rt->index);
 		return;
 	default:
 		break;
@@ -522,10 +520,18 @@ int uxdp_dp_worker_poll(struct dp_worker *w)
 		}
 	}
 	total += (int)cpumap_poll(w);
+	if (w->xsk)
+		total += uxdp_xsk_dp_poll(w);
 	uxdp_dp_flush(w);
 	dp_stat_add(&w->polls, 1);
 	/* Release: everything this poll did with a program happens before the
 	 * new count that uxdp_dp__attach waits for (its acquire load). */
 	atomic_fetch_add_explicit(&w->qs_seq, 1, memory_order_release);
+	if (__builtin_expect(atomic_load_explicit(&w->call, memory_order_relaxed) != NULL, 0)) {
+		struct dp_call *c = atomic_exchange_explicit(&w->call, NULL, memory_order_acquire);
+
+		c->fn(w, c->arg);
+		atomic_store_explicit(&c->done, true, memory_order_release);
+	}
 	return total;
 }

@@ -59,10 +59,39 @@ struct uxdp_pp_priv {
 	uint8_t *region;
 	size_t region_size, region_used;
 	uint64_t region_iova;
+	/* External source (uxdp_page_pool_create_external()): refills come from it,
+	 * buffers lent out through uxdp_page_pool_lent() are counted in lent. */
+	uint32_t (*ext_refill)(void *cookie, struct uxdp_frame **out, uint32_t n);
+	void *ext_cookie;
+	_Atomic uint64_t lent, taken;
 	/* Counters written by any thread (slow path). */
 	_Atomic uint64_t ring_full, released;
 	char name[32];
 };
+
+/*
+ * A pool over buffers someone else owns and describes (an application's UMEM):
+ * no provider memory; when cache and ring are empty, refill(cookie, out, n)
+ * supplies up to n buffers (their descriptors, pool set to this pool, are the
+ * caller's). nr_frames bounds how many buffers the pool can ever hold.
+ */
+struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t frame_size,
+						      uint32_t owner, uint32_t nr_frames,
+						      uint32_t (*refill)(void *cookie,
+									 struct uxdp_frame **out,
+									 uint32_t n),
+						      void *cookie);
+/* n buffers of the pool leave it for good (handed to their owner): in-flight drops. */
+void uxdp_page_pool_lent(struct uxdp_page_pool *pool, uint32_t n);
+/* n buffers enter the pool's accounting without an allocation (made by the caller). */
+void uxdp_page_pool_adopted(struct uxdp_page_pool *pool, uint32_t n);
+/* Take up to n buffers freed into the pool's ring or free list (a pool nobody
+ * owns, whose frees all go there): the caller decides where they go next. */
+uint32_t uxdp_page_pool_take_returned(struct uxdp_page_pool *pool, struct uxdp_frame **out,
+				      uint32_t n);
+
+/* Owner value of a pool no worker owns: every free goes through its ring. */
+#define UXDP_WORKER_NOBODY (UINT32_MAX - 1)
 
 void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

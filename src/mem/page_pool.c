@@ -96,6 +96,81 @@ err_nomem:
 	return NULL;
 }
 
+struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t frame_size,
+						      uint32_t owner, uint32_t nr_frames,
+						      uint32_t (*refill)(void *cookie,
+									 struct uxdp_frame **out,
+									 uint32_t n),
+						      void *cookie)
+{
+	struct uxdp_page_pool *pool;
+	struct uxdp_pp_priv *pp;
+
+	pool = aligned_alloc(UXDP_CACHELINE, (sizeof(*pool) + UXDP_CACHELINE - 1) &
+						     ~(size_t)(UXDP_CACHELINE - 1));
+	if (!pool)
+		goto err_nomem;
+	memset(pool, 0, sizeof(*pool));
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		goto err_free_pool;
+	pp->ring = uxdp_ring_create(UXDP_PP_RING_SIZE);
+	pp->free = calloc(nr_frames ? nr_frames : 1, sizeof(*pp->free));
+	if (!pp->ring || !pp->free)
+		goto err_free_pp;
+	pthread_mutex_init(&pp->lock, NULL);
+	pp->mem = UXDP_MEM_REGION;
+	pp->ops = &uxdp_mem_region_ops; /* never asked to map: region_size stays 0 */
+	pp->free_cap = nr_frames;
+	pp->max_frames = nr_frames;
+	pp->ext_refill = refill;
+	pp->ext_cookie = cookie;
+	atomic_store_explicit(&pp->frames_total, nr_frames, memory_order_relaxed);
+	snprintf(pp->name, sizeof(pp->name), "%s", name ? name : "external");
+	pool->frame_size = frame_size;
+	pool->owner = owner;
+	pool->priv = pp;
+	return pool;
+
+err_free_pp:
+	uxdp_ring_free(pp->ring);
+	free(pp->free);
+	free(pp);
+err_free_pool:
+	free(pool);
+err_nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+void uxdp_page_pool_lent(struct uxdp_page_pool *pool, uint32_t n)
+{
+	atomic_fetch_add_explicit(&pool->priv->lent, n, memory_order_relaxed);
+}
+
+void uxdp_page_pool_adopted(struct uxdp_page_pool *pool, uint32_t n)
+{
+	atomic_fetch_add_explicit(&pool->priv->taken, n, memory_order_relaxed);
+}
+
+uint32_t uxdp_page_pool_take_returned(struct uxdp_page_pool *pool, struct uxdp_frame **out,
+				      uint32_t n)
+{
+	struct uxdp_pp_priv *pp = pool->priv;
+	uint32_t got = uxdp_ring_dequeue_burst(pp->ring, (void **)out, n), more;
+
+	uxdp_pp_stat_add(&pool->st.ring_in, got);
+	if (got < n && atomic_load_explicit(&pp->ring_full, memory_order_relaxed)) {
+		pthread_mutex_lock(&pp->lock);
+		more = pp->free_cnt < n - got ? pp->free_cnt : n - got;
+		pp->free_cnt -= more;
+		memcpy(out + got, pp->free + pp->free_cnt, more * sizeof(*out));
+		pthread_mutex_unlock(&pp->lock);
+		got += more; /* already counted as returned (ring_full) when freed */
+	}
+	return got;
+}
+
 void uxdp_page_pool__set_owner(struct uxdp_page_pool *pool, uint32_t owner)
 {
 	pool->owner = owner;
@@ -188,6 +263,16 @@ struct uxdp_frame *uxdp_page_pool__alloc_slow(struct uxdp_page_pool *pool)
 	} else {
 		uxdp_pp_stat_add(&pool->st.alloc_empty, 1);
 		pthread_mutex_lock(&pp->lock);
+		if (!pp->free_cnt && pp->ext_refill) {
+			pthread_mutex_unlock(&pp->lock);
+			got = pp->ext_refill(pp->ext_cookie, pool->cache, UXDP_PP_REFILL);
+			uxdp_pp_stat_add(&pool->st.alloc_provider, got);
+			if (!got) {
+				uxdp_pp_stat_add(&pool->st.alloc_fail, 1);
+				return NULL;
+			}
+			goto got_them;
+		}
 		if (!pp->free_cnt)
 			provider_grow(pool, pp);
 		got = pp->free_cnt < UXDP_PP_REFILL ? pp->free_cnt : UXDP_PP_REFILL;
@@ -201,6 +286,7 @@ struct uxdp_frame *uxdp_page_pool__alloc_slow(struct uxdp_page_pool *pool)
 			return NULL;
 		}
 	}
+got_them:
 	pool->cache_cnt = got - 1;
 	uxdp_pp_stat_add(&pool->st.alloc_slow, 1);
 	f = pool->cache[got - 1];
@@ -318,8 +404,9 @@ void uxdp_page_pool__get_stats(const struct uxdp_page_pool *pool,
 	s->recycle_ring_full = RD(pp->ring_full);
 	s->recycle_released = RD(pp->released);
 	s->frames_total = RD(pp->frames_total);
-	s->in_flight = s->alloc_fast + s->alloc_slow - s->recycle_cached - s->recycle_ring -
-		       s->recycle_ring_full;
+	s->recycle_released += RD(pp->lent);
+	s->in_flight = s->alloc_fast + s->alloc_slow + RD(pp->taken) - s->recycle_cached -
+		       s->recycle_ring - s->recycle_ring_full - RD(pp->lent);
 }
 
 uint64_t uxdp_page_pool__inflight(const struct uxdp_page_pool *pool)

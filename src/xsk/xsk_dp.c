@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The worker side of application sockets: frames an XDP program redirects to
+ * an xskmap entry go into the socket's RX ring (zero-copy: the frame already
+ * is a chunk of the socket's UMEM, so only the descriptor moves; copy: the
+ * packet is copied into a chunk taken from the fill ring), RX producers are
+ * published once per poll (the kernel's xsk_flush), TX rings are served with
+ * the kernel's batch of 64 onto the port's TX queue of this worker,
+ * completions are posted when the port is done with a frame, and sleeping
+ * applications get their poll() wake-up.
+ *
+ * Everything the application wrote is read once into local variables and
+ * checked before use (index ranges, chunk bounds, chunk ownership); a bad
+ * entry is counted and skipped, never trusted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "dp/dp_internal.h"
+#include "map/map_internal.h"
+#include "mem/mem_internal.h"
+#include "xsk/xsk_internal.h"
+
+#define XSK_WORKER_MAX 256
+
+struct dp_xsk_worker {
+	uint32_t n;
+	struct uxdp_xsk_srv *socks[XSK_WORKER_MAX];
+};
+
+/* --- rings ------------------------------------------------------------------------------- */
+
+/* Entries ready to consume (at most want; the application's producer is clamped). */
+static inline uint32_t ring_cons_avail(struct xsk_ring *r, uint32_t want)
+{
+	uint32_t n = r->other - r->own;
+
+	if (n < want) {
+		/* Acquire: the entries are written before the producer that publishes them. */
+		r->other = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+		n = r->other - r->own;
+		if (n > r->size)
+			n = r->size; /* a producer out of range: read at most one ring */
+	}
+	return n < want ? n : want;
+}
+
+static inline void ring_cons_release(struct xsk_ring *r, uint32_t n)
+{
+	r->own += n;
+	/* Release: we are done reading the entries before the application reuses them. */
+	__atomic_store_n(r->consumer, r->own, __ATOMIC_RELEASE);
+}
+
+/* Free slots to produce into (0 when the application's consumer is out of range). */
+static inline uint32_t ring_prod_free(struct xsk_ring *r, uint32_t want)
+{
+	uint32_t used = r->own - r->other;
+	uint32_t n = used > r->size ? 0 : r->size - used;
+
+	if (n < want) {
+		r->other = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
+		used = r->own - r->other;
+		n = used > r->size ? 0 : r->size - used;
+	}
+	return n;
+}
+
+static inline void ring_prod_publish(struct xsk_ring *r)
+{
+	__atomic_store_n(r->producer, r->own, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t ring_addr(const struct xsk_ring *r, uint32_t i)
+{
+	return __atomic_load_n(&((uint64_t *)r->entries)[i & r->mask], __ATOMIC_RELAXED);
+}
+
+static inline void ring_put_addr(struct xsk_ring *r, uint64_t addr)
+{
+	((uint64_t *)r->entries)[r->own++ & r->mask] = addr;
+}
+
+/* --- fill ring ------------------------------------------------------------------------- */
+
+/* A fill entry's chunk index, or -1 for an address outside the UMEM. Aligned
+ * mode: any address inside a chunk names that chunk (the kernel masks too). */
+static inline int64_t fill_chunk(const struct xsk_umem *u, uint64_t addr)
+{
+	uint64_t idx = addr >> u->chunk_shift;
+
+	return idx < u->nchunks ? (int64_t)idx : -1;
+}
+
+uint32_t uxdp_xsk_fill_refill(void *cookie, struct uxdp_frame **out, uint32_t n)
+{
+	struct xsk_pool *xp = cookie;
+	uint32_t avail = ring_cons_avail(&xp->fq, n), got = 0, bad = 0;
+
+	if (!avail) {
+		xsk_stat_add(&xp->fill_empty, 1);
+		return 0;
+	}
+	for (uint32_t i = 0; i < avail; i++) {
+		int64_t idx = fill_chunk(xp->umem, ring_addr(&xp->fq, xp->fq.own + i));
+		struct uxdp_frame *f;
+
+		/* A chunk we already hold (given twice) is refused: the pool never
+		 * has two descriptors in use for one chunk. */
+		if (idx < 0 || xp->state[idx] != XSK_CHUNK_APP) {
+			bad++;
+			continue;
+		}
+		xp->state[idx] = XSK_CHUNK_POOL;
+		f = &xp->rx_descs[idx];
+		f->flags = 0; /* the application may have written it: no backend may trust it */
+		out[got++] = f;
+	}
+	ring_cons_release(&xp->fq, avail);
+	if (bad)
+		xsk_stat_add(&xp->fill_invalid, bad);
+	return got;
+}
+
+/* --- RX ---------------------------------------------------------------------------------- */
+
+static void rx_fail(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
+		    _Atomic uint64_t *why)
+{
+	if (why)
+		xsk_stat_add(why, 1);
+	if (st)
+		dp_stat_add(&st->redirect_err, 1);
+	uxdp_frame__free(f, w->idx);
+}
+
+void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
+		    struct uxdp_map *map, uint32_t key)
+{
+	struct uxdp_xskmap_entry *e = uxdp_xskmap_entry(map, key);
+	struct uxdp_xsk_srv *xs = e ? uxdp_xsk_lookup(e->sock_id) : NULL;
+	struct xsk_pool *xp;
+	struct xsk_umem *u;
+	struct xdp_desc *d;
+	uint64_t addr;
+
+	/* The kernel's rule: a socket receives only from the queue it is bound to. */
+	if (!xs || !xs->active || xs->worker != w->idx || xs->ifindex != f->ingress_ifindex ||
+	    xs->qid != f->rx_queue || !xs->rx.size) {
+		rx_fail(w, st, f, xs && xs->active && xs->worker == w->idx ? &xs->rx_dropped : NULL);
+		return;
+	}
+	if (!ring_prod_free(&xs->rx, 1)) {
+		rx_fail(w, st, f, &xs->rx_ring_full);
+		return;
+	}
+	xp = xs->xp;
+	u = xp->umem;
+	if (f->pool == xp->rx_pool) {
+		/* Zero-copy: the frame is a chunk of this UMEM; hand it over. */
+		uint64_t off = (uint64_t)(f->buf - u->base);
+
+		addr = off + f->data_off;
+		xp->state[off >> u->chunk_shift] = XSK_CHUNK_APP;
+		uxdp_page_pool_lent(xp->rx_pool, 1);
+	} else {
+		/* Copy: into a chunk from the fill ring, at the kernel's offsets. */
+		uint32_t room = u->chunk - u->headroom - UXDP_FRAME_HEADROOM;
+		int64_t idx;
+
+		if ((uint64_t)f->len + f->meta_len > room) {
+			rx_fail(w, st, f, &xs->rx_dropped); /* the kernel: -ENOSPC */
+			return;
+		}
+		if (!ring_cons_avail(&xp->fq, 1)) {
+			xsk_stat_add(&xp->fill_empty, 1);
+			rx_fail(w, st, f, &xs->rx_dropped);
+			return;
+		}
+		idx = fill_chunk(u, ring_addr(&xp->fq, xp->fq.own));
+		ring_cons_release(&xp->fq, 1);
+		if (idx < 0 || (xp->zc && xp->state[idx] != XSK_CHUNK_APP)) {
+			xsk_stat_add(&xp->fill_invalid, 1);
+			rx_fail(w, st, f, &xs->rx_dropped);
+			return;
+		}
+		addr = ((uint64_t)idx << u->chunk_shift) + u->headroom + UXDP_FRAME_HEADROOM;
+		memcpy(u->base + addr - f->meta_len, f->buf + f->data_off - f->meta_len,
+		       (size_t)f->meta_len + f->len);
+	}
+	d = &((struct xdp_desc *)xs->rx.entries)[xs->rx.own++ & xs->rx.mask];
+	d->addr = addr;
+	d->len = f->len;
+	d->options = 0;
+	xs->rx_dirty = true;
+	xsk_stat_add(&xs->rx_packets, 1);
+	xsk_stat_add(&xs->rx_bytes, f->len);
+	if (st)
+		dp_stat_add(&st->xsk, 1);
+	if (f->pool != xp->rx_pool)
+		uxdp_frame__free(f, w->idx);
+}
+
+/* --- TX and completions ------------------------------------------------------------------ */
+
+/* Zero-copy: frames the port is done with come back through the tx_pool. */
+static void zc_complete(struct xsk_pool *xp)
+{
+	struct uxdp_frame *done[64];
+	uint32_t n;
+
+	while (xp->cq_reserved &&
+	       (n = uxdp_page_pool_take_returned(xp->tx_pool, done, 64)) > 0) {
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t idx = (uint64_t)(done[i]->buf - xp->umem->base) >>
+				       xp->umem->chunk_shift;
+
+			xp->state[idx] = XSK_CHUNK_APP;
+			ring_put_addr(&xp->cq, xp->tx_addr[idx]);
+		}
+		xp->cq_reserved -= n;
+		ring_prod_publish(&xp->cq);
+	}
+}
+
+/* A TX descriptor: inside the UMEM, inside one chunk, no options. */
+static inline bool tx_desc_ok(const struct xsk_umem *u, const struct xdp_desc *d, uint32_t max)
+{
+	uint64_t in_chunk = d->addr & (u->chunk - 1);
+
+	return !d->options && d->len && d->len <= max && (d->addr >> u->chunk_shift) < u->nchunks &&
+	       in_chunk + d->len <= u->chunk;
+}
+
+static int tx_service(struct dp_worker *w, struct uxdp_xsk_srv *xs)
+{
+	struct xsk_pool *xp = xs->xp;
+	struct xsk_umem *u = xp->umem;
+	struct uxdp_frame *frames[XSK_TX_BUDGET];
+	uint32_t didx[XSK_TX_BUDGET];
+	uint64_t addrs[XSK_TX_BUDGET];
+	uint32_t n, room, m = 0, consumed, invalid = 0;
+	uint16_t sent;
+	uint64_t bytes = 0;
+
+	n = ring_cons_avail(&xs->tx, XSK_TX_BUDGET);
+	if (!n) {
+		xsk_stat_add(&xs->tx_empty, 1);
+		return 0;
+	}
+	/* Every frame sent owes a completion: reserve the slots first. */
+	room = ring_prod_free(&xp->cq, n + xp->cq_reserved);
+	room = room > xp->cq_reserved ? room - xp->cq_reserved : 0;
+	if (n > room)
+		n = room;
+	if (!n)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct xdp_desc d;
+		struct uxdp_frame *f;
+
+		memcpy(&d, &((struct xdp_desc *)xs->tx.entries)[(xs->tx.own + i) & xs->tx.mask],
+		       sizeof(d));
+		if (xp->zc) {
+			uint64_t idx = d.addr >> u->chunk_shift;
+
+			if (!tx_desc_ok(u, &d, u->chunk) || xp->state[idx] != XSK_CHUNK_APP)
+				continue;
+			xp->state[idx] = XSK_CHUNK_TX;
+			xp->tx_addr[idx] = d.addr;
+			f = &xp->tx_descs[idx];
+			f->data_off = (uint16_t)(d.addr & (u->chunk - 1));
+			f->meta_len = 0;
+			f->flags = 0;
+			f->priv = NULL;
+		} else {
+			if (!tx_desc_ok(u, &d, u->chunk))
+				continue;
+			f = uxdp_page_pool__alloc(xs->copy_pool);
+			if (!f) {
+				n = i; /* try the rest next round */
+				break;
+			}
+			if (d.len > uxdp_frame__room(f)) {
+				uxdp_frame__free(f, w->idx);
+				continue;
+			}
+			memcpy(f->buf + f->data_off, u->base + d.addr, d.len);
+		}
+		f->len = d.len;
+		f->ingress_ifindex = xs->ifindex;
+		f->rx_queue = xs->qid;
+		f->rss_hash = 0;
+		frames[m] = f;
+		didx[m] = i;
+		addrs[m] = d.addr;
+		m++;
+	}
+	sent = m ? uxdp_port__tx_burst(xs->port, (uint16_t)w->idx, frames, (uint16_t)m) : 0;
+	/* Descriptors up to the first frame the port did not take are consumed
+	 * (invalid ones among them counted); that frame and the rest stay in
+	 * the ring for the next round. */
+	consumed = sent < m ? didx[sent] : n;
+	invalid = consumed - sent;
+	for (uint32_t j = sent; j < m; j++) {
+		if (xp->zc)
+			xp->state[addrs[j] >> u->chunk_shift] = XSK_CHUNK_APP;
+		else
+			uxdp_frame__free(frames[j], w->idx);
+	}
+	for (uint32_t j = 0; j < sent; j++)
+		bytes += frames[j]->len;
+	if (xp->zc) {
+		uxdp_page_pool_adopted(xp->tx_pool, sent);
+		xp->cq_reserved += sent;
+	} else if (sent) {
+		/* Copied: the chunks are free again at once. */
+		for (uint32_t j = 0; j < sent; j++)
+			ring_put_addr(&xp->cq, addrs[j]);
+		ring_prod_publish(&xp->cq);
+	}
+	if (consumed)
+		ring_cons_release(&xs->tx, consumed);
+	if (invalid)
+		xsk_stat_add(&xs->tx_invalid, invalid);
+	if (sent) {
+		xsk_stat_add(&xs->tx_packets, sent);
+		xsk_stat_add(&xs->tx_bytes, bytes);
+	}
+	return sent;
+}
+
+/* --- poll() wake-ups --------------------------------------------------------------------- */
+
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * An RX ring whose consumer has not moved for XSK_WAKE_NS while entries wait
+ * belongs to an application asleep in poll(): send it one zero-length message
+ * (its fd turns readable). A busy application moves its consumer all the time
+ * and never costs a system call. One message at most until the application
+ * has drained the previous one (signals vs drained).
+ */
+static void wake_check(struct uxdp_xsk_srv *xs, uint64_t *now)
+{
+	uint32_t cons = __atomic_load_n(xs->rx.consumer, __ATOMIC_RELAXED);
+
+	if (cons == xs->rx.own) {
+		xs->wake_since = 0;
+		return;
+	}
+	if (!*now)
+		*now = mono_ns();
+	if (!xs->wake_since || cons != xs->wake_cons) {
+		xs->wake_cons = cons;
+		xs->wake_since = *now;
+		return;
+	}
+	if (*now - xs->wake_since < XSK_WAKE_NS ||
+	    __atomic_load_n(xs->rx.drained, __ATOMIC_RELAXED) != xs->signals)
+		return;
+	xs->signals++;
+	__atomic_store_n(xs->rx.signals, xs->signals, __ATOMIC_RELEASE);
+	send(xs->conn_fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL);
+	xsk_stat_add(&xs->wakeups, 1);
+	xs->wake_since = *now;
+}
+
+int uxdp_xsk_dp_poll(struct dp_worker *w)
+{
+	struct dp_xsk_worker *xw = w->xsk;
+	uint64_t now = 0;
+	int total = 0;
+
+	for (uint32_t i = 0; i < xw->n; i++) {
+		struct uxdp_xsk_srv *xs = xw->socks[i];
+		struct xsk_pool *xp = xs->xp;
+
+		if (xs->rx_dirty) {
+			ring_prod_publish(&xs->rx);
+			xs->rx_dirty = false;
+		}
+		if (xp->zc && xp->cq_reserved)
+			zc_complete(xp);
+		if (xs->tx.size)
+			total += tx_service(w, xs);
+		if (xs->rx.size)
+			wake_check(xs, &now);
+	}
+	return total;
+}
+
+/* --- membership (through uxdp_dp_call_on_worker) ----------------------------------------- */
+
+void uxdp_xsk_dp_add(struct dp_worker *w, void *arg)
+{
+	struct uxdp_xsk_srv *xs = arg;
+	struct xsk_pool *xp = xs->xp;
+
+	if (!w->xsk) {
+		w->xsk = calloc(1, sizeof(*w->xsk));
+		if (!w->xsk)
+			return; /* xs->active stays false: the caller sees the failure */
+	}
+	if (w->xsk->n == XSK_WORKER_MAX)
+		return;
+	if (xp->zc && !xp->lent) {
+		if (uxdp_port__lend_rx_queue(xp->port, xp->qid, xp->rx_pool))
+			return;
+		xp->lent = true;
+	}
+	w->xsk->socks[w->xsk->n++] = xs;
+	xs->active = true;
+}
+
+void uxdp_xsk_dp_remove(struct dp_worker *w, void *arg)
+{
+	struct uxdp_xsk_srv *xs = arg;
+	struct dp_xsk_worker *xw = w->xsk;
+	struct xsk_pool *xp = xs->xp;
+	bool pool_used = false;
+
+	if (!xw)
+		return;
+	for (uint32_t i = 0; i < xw->n; i++) {
+		if (xw->socks[i] == xs) {
+			xw->socks[i] = xw->socks[--xw->n];
+			i--;
+			continue;
+		}
+		pool_used |= xw->socks[i]->xp == xp;
+	}
+	if (xs->rx_dirty)
+		ring_prod_publish(&xs->rx);
+	xs->rx_dirty = false;
+	xs->active = false;
+	if (!pool_used && xp->lent) {
+		/* Back to the port's own pool: the application's chunks stop being used. */
+		uxdp_port__lend_rx_queue(xp->port, xp->qid, NULL);
+		xp->lent = false;
+	}
+	if (!pool_used && xp->zc)
+		zc_complete(xp);
+}
+
