@@ -654,3 +654,48 @@ UXDP_TEST(zero_copy_forward_loop, fast)
 	app_fini(&a);
 	return UXDP_TEST_PASS;
 }
+
+/* On running workers: bind under traffic, receive, release under traffic
+ * (the queue goes back to its own pool mid-stream), bind again; every frame
+ * of the zero-copy pool is home when the socket is gone. */
+UXDP_TEST(bind_release_under_traffic, slow)
+{
+	char err[256];
+	struct rig r;
+
+	ASSERT_OK(rig_init(&r, "gen:size=64,flows=5"));
+	ASSERT_OK(uxdp_dp__start(r.dp));
+	for (int round = 0; round < 20; round++) {
+		struct uxdp_xsk_stats st;
+		struct uxdp_xsk_srv *xs;
+		uint64_t got = 0;
+		struct app a;
+
+		ASSERT_OK(app_init(&a, round % 2 ? XDP_COPY : XDP_ZEROCOPY));
+		for (uint32_t i = 0; i < RING_N; i++)
+			prod_u64(FQ(&a), (uint64_t)i * CHUNK);
+		xs = bind_app(&r, &a, err, sizeof(err));
+		if (!xs)
+			fprintf(stderr, "bind: %s\n", err);
+		ASSERT_NOT_NULL(xs);
+		/* rxdrop until 2000 packets came, chunks straight back to the fill ring. */
+		for (int spin = 0; got < 2000 && spin < 20000000; spin++) {
+			uint32_t n = avail(RX(&a));
+
+			for (uint32_t i = 0; i < n; i++) {
+				prod_u64(FQ(&a), rx_desc(&a, 0)->addr);
+				release(RX(&a), 1);
+			}
+			got += n;
+		}
+		ASSERT_TRUE(got >= 2000);
+		uxdp_xsk_srv_stats(xs, &st);
+		ASSERT_TRUE(st.rx_packets >= got);
+		ASSERT_EQ(st.rx_invalid_descs, 0);
+		uxdp_xsk_srv_release(xs);
+		app_fini(&a);
+	}
+	uxdp_dp__stop(r.dp);
+	rig_fini(&r);
+	return UXDP_TEST_PASS;
+}
