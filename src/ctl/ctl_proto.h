@@ -114,8 +114,8 @@ enum { UXDP_CTL_XSK_FILL, UXDP_CTL_XSK_COMP, UXDP_CTL_XSK_RX, UXDP_CTL_XSK_TX, U
 
 /** Where one ring lives in the ring memfd; entries 0 = no such ring. */
 struct uxdp_ctl_xsk_ring {
-	uint64_t off; /* page-aligned */
-	uint32_t entries; /* power of 2, 0 or 64..65536 */
+	uint64_t off; /* page-aligned (4096), below 1 TiB */
+	uint32_t entries; /* 0 or a power of 2 in 1..65536 (the kernel takes any power of 2) */
 	uint32_t reserved;
 };
 
@@ -169,6 +169,14 @@ struct uxdp_ctl_req {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	/* Filled by the server for the handler: the connection (borrowed; the
+	 * server closes it, for a session only after on_close returned), the
+	 * connection's session (XSK_STATS, XSK_MAP_KEY; NULL otherwise), and for
+	 * XSK_BIND where to store the new session: a handler that returns 0 with
+	 * *set_session non-NULL turns the connection into that socket's session. */
+	int conn_fd;
+	void *session;
+	void **set_session;
 };
 
 /**
@@ -177,6 +185,13 @@ struct uxdp_ctl_req {
  * is filled whenever the header could be read.
  */
 int uxdp_ctl_parse(const void *msg, size_t n, struct uxdp_ctl_req *req, char *err, size_t err_sz);
+
+/**
+ * Check the number of fds (SCM_RIGHTS) that came with a parsed request: 3 for
+ * an XSK_BIND with fill/comp rings, 2 for one without, none for anything else.
+ * @return 0, or -EINVAL with err naming what was expected
+ */
+int uxdp_ctl_check_fds(const struct uxdp_ctl_req *req, int nfds, char *err, size_t err_sz);
 
 /* --- server (uxdpd) ------------------------------------------------------------------------ */
 
@@ -189,18 +204,38 @@ struct uxdp_ctl_server;
 typedef int (*uxdp_ctl_handler_fn)(void *cookie, const struct uxdp_ctl_req *req, char **text);
 
 /**
+ * Session callbacks (control thread, the handler's cookie): on_kick for each
+ * zero-length message on a session connection (the application's sendto/
+ * recvfrom kick), on_close exactly once when the connection ends (EOF, hang-up,
+ * error, a refused reply send, or uxdp_ctl_server_free()); the fd is closed
+ * only after on_close returns.
+ */
+typedef void (*uxdp_ctl_session_fn)(void *cookie, void *session);
+
+/** Connections not (yet) bound to a socket; more are closed at accept. */
+#define UXDP_CTL_MAX_CONNS 64
+/** Connections that are socket sessions (on top of UXDP_CTL_MAX_CONNS). */
+#define UXDP_CTL_MAX_SESSIONS 1024
+
+/**
  * Listen on path (its directory is made if missing; a stale socket is
  * replaced, a live one is -EADDRINUSE). The socket gets mode 0660.
  * @return the server, or NULL with errno and the reason in err
  */
 struct uxdp_ctl_server *uxdp_ctl_server_new(const char *path, uxdp_ctl_handler_fn fn, void *cookie,
 					    char *err, size_t err_sz);
+/** Set the session callbacks (before _run; without them XSK_BIND is refused). */
+void uxdp_ctl_server_set_session_ops(struct uxdp_ctl_server *srv, uxdp_ctl_session_fn on_kick,
+				     uxdp_ctl_session_fn on_close);
 /** Serve clients until stop_fd is readable. @return 0 or -errno */
 int uxdp_ctl_server_run(struct uxdp_ctl_server *srv, int stop_fd);
 /** Requests served and requests refused as malformed so far. */
 void uxdp_ctl_server_counts(const struct uxdp_ctl_server *srv, uint64_t *requests,
 			    uint64_t *refused);
-/** Close every connection and the socket, and unlink its path. */
+/** Open connections now, and how many of them are socket sessions; kicks received so far. */
+void uxdp_ctl_server_conns(const struct uxdp_ctl_server *srv, uint32_t *conns, uint32_t *sessions,
+			   uint64_t *kicks);
+/** Close every connection (on_close for sessions) and the socket, and unlink its path. */
 void uxdp_ctl_server_free(struct uxdp_ctl_server *srv);
 
 /* --- client (uxdp) ------------------------------------------------------------------------- */

@@ -23,16 +23,23 @@
 
 #include "ctl/ctl_proto.h"
 
-#define MAX_CLIENTS 64
+/* fds a message may carry (XSK_BIND: 3); one more fits the buffer to see excess. */
+#define MAX_FDS 3
+
+struct conn {
+	int fd;
+	void *session; /* non-NULL: the connection is an application socket */
+};
 
 struct uxdp_ctl_server {
 	int fd;
 	char *path;
 	uxdp_ctl_handler_fn fn;
+	uxdp_ctl_session_fn on_kick, on_close;
 	void *cookie;
-	int clients[MAX_CLIENTS];
-	uint32_t n_clients;
-	uint64_t requests, refused;
+	struct conn *conns; /* cap_conns slots, n_conns used */
+	uint32_t n_conns, cap_conns, n_sessions;
+	uint64_t requests, refused, kicks;
 	uint8_t *buf; /* one message, +1 byte to see an oversized one */
 };
 
@@ -153,6 +160,7 @@ static bool send_reply(int fd, uint32_t seq, int status, const char *text, size_
 		r->text_len = (uint32_t)n;
 		if (n)
 			memcpy(r->text, text + off, n);
+		/* Blocking, bounded by the connection's SO_SNDTIMEO (a second). */
 		if (send(fd, r, r->hdr.len, MSG_NOSIGNAL) != (ssize_t)r->hdr.len) {
 			ok = false;
 			break;
@@ -163,38 +171,165 @@ static bool send_reply(int fd, uint32_t seq, int status, const char *text, size_
 	return ok;
 }
 
-/* Serve one message of a client; false when the connection is to be closed. */
-static bool serve(struct uxdp_ctl_server *srv, int fd)
+static void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* A refused message: counted, answered with the reason; false if the reply failed. */
+static bool refuse(struct uxdp_ctl_server *srv, int fd, uint32_t seq, int status, const char *err)
+{
+	srv->refused++;
+	return send_reply(fd, seq, status, err, strlen(err));
+}
+
+/*
+ * A zero-length read is either a zero-length datagram (a kick: the
+ * application's sendto(fd, NULL, 0)) or the end of the connection; the
+ * socket's hang-up state tells them apart (the peer's close sets it before
+ * any read can return 0 for EOF). A kick racing with the peer's close is
+ * lost, which does not matter: the socket is going away.
+ */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return poll(&p, 1, 0) != 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/*
+ * Read one message with its fds (SCM_RIGHTS, close-on-exec). Returns the size
+ * (> UXDP_CTL_MAX_MSG: oversized), 0 for a zero-length message, -1 for the end
+ * of the connection, -2 for nothing to read. *nfds is -1 when the fds did not
+ * all fit (MSG_CTRUNC: the kernel dropped the rest); what came is in fds[].
+ */
+static ssize_t recv_msg(struct uxdp_ctl_server *srv, int fd, int *fds, int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (MAX_FDS + 1))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = srv->buf, .iov_len = UXDP_CTL_MAX_MSG + 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*nfds = 0;
+	n = recvmsg(fd, &mh, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -2 : -1;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < MAX_FDS + 1)
+				fds[(*nfds)++] = f;
+			else
+				close(f); /* cannot happen with this buffer; never leak one */
+		}
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		close_fds(fds, *nfds);
+		*nfds = -1;
+	}
+	if (n == 0 && *nfds == 0 && peer_gone(fd))
+		return -1;
+	return n;
+}
+
+/* Serve one message of connection c; false when the connection is to be closed. */
+static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 {
 	struct uxdp_ctl_req req;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	char err[256];
+	int fds[MAX_FDS + 1], nfds;
+	void *new_session = NULL;
+	char err[512];
 	char *text = NULL;
 	ssize_t n;
 	int status;
 	bool ok;
 
-	n = recv(fd, srv->buf, UXDP_CTL_MAX_MSG + 1, MSG_TRUNC | MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
-		return false; /* end of connection (or an empty datagram: nothing to answer) */
+	n = recv_msg(srv, c->fd, fds, &nfds);
+	if (n == -2)
+		return true;
+	if (n == -1)
+		return false;
+	if (n == 0) {
+		/* A kick. On a connection that is no socket (yet) there is nothing to
+		 * kick and no request to answer: ignored. With fds it is no kick. */
+		if (nfds) {
+			close_fds(fds, nfds);
+			srv->refused++;
+			return true;
+		}
+		if (c->session) {
+			srv->kicks++;
+			srv->on_kick(srv->cookie, c->session);
+		}
+		return true;
+	}
 	srv->requests++;
 	if (n > UXDP_CTL_MAX_MSG) {
 		const struct uxdp_ctl_hdr *h = (const void *)srv->buf;
 
-		srv->refused++;
+		close_fds(fds, nfds);
 		snprintf(err, sizeof(err), "message of %zd bytes is over the %d-byte limit", n,
 			 UXDP_CTL_MAX_MSG);
-		return send_reply(fd, h->seq, -EMSGSIZE, err, strlen(err));
+		return refuse(srv, c->fd, h->seq, -EMSGSIZE, err);
 	}
 	status = uxdp_ctl_parse(srv->buf, (size_t)n, &req, err, sizeof(err));
-	if (status) {
-		srv->refused++;
-		return send_reply(fd, req.seq, status, err, strlen(err));
+	if (!status && nfds < 0) {
+		snprintf(err, sizeof(err),
+			 "fds: more file descriptors than a message takes (at most %d), or the "
+			 "daemon could not receive them all",
+			 MAX_FDS);
+		status = -EINVAL;
 	}
-	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
+	status = status ?: uxdp_ctl_check_fds(&req, nfds, err, sizeof(err));
+	if (status) {
+		close_fds(fds, nfds);
+		return refuse(srv, c->fd, req.seq, status, err);
+	}
+	/* What a connection may ask depends on whether it is a socket. */
+	if (c->session && req.type != UXDP_CTL_XSK_STATS && req.type != UXDP_CTL_XSK_MAP_KEY) {
+		close_fds(fds, nfds);
+		snprintf(err, sizeof(err),
+			 "this connection is a bound socket: it takes XSK_STATS, XSK_MAP_KEY and "
+			 "zero-length kicks only");
+		return refuse(srv, c->fd, req.seq,
+			      req.type == UXDP_CTL_XSK_BIND ? -EISCONN : -EINVAL, err);
+	}
+	if (!c->session && (req.type == UXDP_CTL_XSK_STATS || req.type == UXDP_CTL_XSK_MAP_KEY)) {
+		snprintf(err, sizeof(err),
+			 "this connection is not a bound socket (XSK_BIND first)");
+		return refuse(srv, c->fd, req.seq, -ENOTCONN, err);
+	}
+	if (req.type == UXDP_CTL_XSK_BIND &&
+	    (!srv->on_close || srv->n_sessions >= UXDP_CTL_MAX_SESSIONS)) {
+		close_fds(fds, nfds);
+		snprintf(err, sizeof(err),
+			 srv->on_close ? "too many bound sockets (%d)"
+				       : "this daemon does not serve sockets",
+			 UXDP_CTL_MAX_SESSIONS);
+		return refuse(srv, c->fd, req.seq, srv->on_close ? -EMFILE : -EOPNOTSUPP, err);
+	}
+	for (int i = 0; i < MAX_FDS; i++)
+		req.fds[i] = i < nfds ? fds[i] : -1;
+	req.nfds = nfds;
+	if (!getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
 		req.uid = cred.uid;
 		req.gid = cred.gid;
 		req.pid = cred.pid;
@@ -202,57 +337,116 @@ static bool serve(struct uxdp_ctl_server *srv, int fd)
 		req.uid = (uid_t)-1; /* unknown: treated as nobody */
 		req.gid = (gid_t)-1;
 	}
+	req.conn_fd = c->fd;
+	req.session = c->session;
+	req.set_session = req.type == UXDP_CTL_XSK_BIND ? &new_session : NULL;
 	status = srv->fn(srv->cookie, &req, &text);
-	ok = send_reply(fd, req.seq, status, text ? text : "", text ? strlen(text) : 0);
+	close_fds(fds, nfds); /* the handler dup()ed what it keeps */
+	if (new_session && status) {
+		/* A failed bind keeps nothing. */
+		srv->on_close(srv->cookie, new_session);
+		new_session = NULL;
+	}
+	if (new_session) {
+		c->session = new_session;
+		srv->n_sessions++;
+	}
+	ok = send_reply(c->fd, req.seq, status, text ? text : "", text ? strlen(text) : 0);
 	free(text);
 	return ok;
 }
 
-static void drop_client(struct uxdp_ctl_server *srv, uint32_t i)
+static void drop_conn(struct uxdp_ctl_server *srv, uint32_t i)
 {
-	close(srv->clients[i]);
-	srv->clients[i] = srv->clients[--srv->n_clients];
+	struct conn *c = &srv->conns[i];
+
+	if (c->session) {
+		/* The fd stays open until on_close returns: workers may still send
+		 * wake-ups on it until the socket is released. */
+		srv->on_close(srv->cookie, c->session);
+		srv->n_sessions--;
+	}
+	close(c->fd);
+	*c = srv->conns[--srv->n_conns];
+}
+
+static void accept_conn(struct uxdp_ctl_server *srv)
+{
+	struct timeval tv = {1, 0};
+	int c = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (c < 0)
+		return;
+	if (srv->n_conns - srv->n_sessions >= UXDP_CTL_MAX_CONNS) {
+		close(c); /* too many: the client sees the connection end */
+		return;
+	}
+	if (srv->n_conns == srv->cap_conns) {
+		uint32_t cap = srv->cap_conns ? srv->cap_conns * 2 : 16;
+		struct conn *nc = realloc(srv->conns, cap * sizeof(*nc));
+
+		if (!nc) {
+			close(c);
+			return;
+		}
+		srv->conns = nc;
+		srv->cap_conns = cap;
+	}
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	srv->conns[srv->n_conns++] = (struct conn){.fd = c};
+}
+
+void uxdp_ctl_server_set_session_ops(struct uxdp_ctl_server *srv, uxdp_ctl_session_fn on_kick,
+				     uxdp_ctl_session_fn on_close)
+{
+	srv->on_kick = on_kick;
+	srv->on_close = on_close;
 }
 
 int uxdp_ctl_server_run(struct uxdp_ctl_server *srv, int stop_fd)
 {
-	struct pollfd pfd[MAX_CLIENTS + 2];
+	struct pollfd *pfd = NULL;
+	uint32_t cap = 0;
+	int rc = 0;
 
 	for (;;) {
-		uint32_t n = srv->n_clients;
+		uint32_t n = srv->n_conns;
 
+		if (n + 2 > cap) {
+			struct pollfd *np = realloc(pfd, (n + 2) * 2 * sizeof(*np));
+
+			if (!np) {
+				rc = -ENOMEM;
+				break;
+			}
+			pfd = np;
+			cap = (n + 2) * 2;
+		}
 		pfd[0] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
 		for (uint32_t i = 0; i < n; i++)
-			pfd[2 + i] = (struct pollfd){.fd = srv->clients[i], .events = POLLIN};
+			pfd[2 + i] = (struct pollfd){.fd = srv->conns[i].fd, .events = POLLIN};
 		if (poll(pfd, n + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			rc = -errno;
+			break;
 		}
 		if (pfd[0].revents)
-			return 0;
-		/* Walk backwards: dropping client i moves the last one into its slot. */
+			break;
+		/* Walk backwards: dropping connection i moves the last one into its slot. */
 		for (uint32_t i = n; i-- > 0;) {
 			if (!pfd[2 + i].revents)
 				continue;
-			if ((pfd[2 + i].revents & POLLIN) ? !serve(srv, srv->clients[i]) : true)
-				drop_client(srv, i);
+			/* POLLIN comes with POLLHUP while messages are queued: read them first. */
+			if ((pfd[2 + i].revents & POLLIN) ? !serve(srv, &srv->conns[i]) : true)
+				drop_conn(srv, i);
 		}
-		if (pfd[1].revents & POLLIN) {
-			int c = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
-			struct timeval tv = {1, 0};
-
-			if (c < 0)
-				continue;
-			if (srv->n_clients == MAX_CLIENTS) {
-				close(c); /* too many: the client sees the connection end */
-				continue;
-			}
-			setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-			srv->clients[srv->n_clients++] = c;
-		}
+		if (pfd[1].revents & POLLIN)
+			accept_conn(srv);
 	}
+	free(pfd);
+	return rc;
 }
 
 void uxdp_ctl_server_counts(const struct uxdp_ctl_server *srv, uint64_t *requests,
@@ -262,12 +456,21 @@ void uxdp_ctl_server_counts(const struct uxdp_ctl_server *srv, uint64_t *request
 	*refused = srv->refused;
 }
 
+void uxdp_ctl_server_conns(const struct uxdp_ctl_server *srv, uint32_t *conns, uint32_t *sessions,
+			   uint64_t *kicks)
+{
+	*conns = srv->n_conns;
+	*sessions = srv->n_sessions;
+	*kicks = srv->kicks;
+}
+
 void uxdp_ctl_server_free(struct uxdp_ctl_server *srv)
 {
 	if (!srv)
 		return;
-	while (srv->n_clients)
-		drop_client(srv, 0);
+	while (srv->n_conns)
+		drop_conn(srv, srv->n_conns - 1);
+	free(srv->conns);
 	close(srv->fd);
 	unlink(srv->path);
 	free(srv->path);

@@ -5,7 +5,9 @@
  * once, or every SEC seconds with rates (packets per second over the
  * interval, from the daemon's own clock). --json prints the daemon's snapshot
  * (one JSON object per line when watching, with "rates" added to each queue
- * and total and "interval_ns" at the top).
+ * and total and "interval_ns" at the top). Application sockets bound through
+ * uxdpd (uxdp/xsk.h) get a table of their own: rx, tx, rx_dropped,
+ * rx_ring_full, fill_ring_empty, tx_invalid (totals since bind).
  */
 #include <jansson.h>
 #include <math.h>
@@ -73,6 +75,40 @@ static void print_row(const char *q, const char *w, const json_t *o, const json_
 	}
 }
 
+/* Application sockets (uxdp/xsk.h): one row each, counters since bind. */
+static void print_sockets(const json_t *socks)
+{
+	static const char *const cols[] = {
+		"rx", "tx", "rx_dropped", "rx_ring_full", "fill_ring_empty", "tx_invalid"};
+	const json_t *s;
+	size_t i;
+
+	if (!json_array_size(socks)) {
+		printf("sockets: none\n");
+		return;
+	}
+	printf("sockets:\n  %4s %-12s %5s %8s %6s %-9s %10s %10s %10s %12s %15s %10s\n", "id",
+	       "port", "queue", "pid", "uid", "mode", "rx", "tx", "rx_dropped", "rx_ring_full",
+	       "fill_ring_empty", "tx_invalid");
+	json_array_foreach(socks, i, s)
+	{
+		const char *port = json_string_value(json_object_get(s, "port"));
+		const char *mode = json_string_value(json_object_get(s, "mode"));
+		int w[] = {10, 10, 10, 12, 15, 10};
+		char b[32];
+
+		printf("  %4llu %-12s %5llu %8llu %6llu %-9s", (unsigned long long)u64(s, "id"),
+		       port ? port : "?", (unsigned long long)u64(s, "queue"),
+		       (unsigned long long)u64(s, "pid"), (unsigned long long)u64(s, "uid"),
+		       mode ? mode : "?");
+		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+			fmt_num(b, sizeof(b), (double)u64(s, cols[c]));
+			printf(" %*s", w[c], b);
+		}
+		printf("\n");
+	}
+}
+
 static void print_text(const json_t *root, double sec)
 {
 	json_t *ports = json_object_get(root, "ports"), *p, *ctl = json_object_get(root, "ctl");
@@ -119,8 +155,10 @@ static void print_text(const json_t *root, double sec)
 		fmt_num(buf, sizeof(buf), (double)u64(tot, "rx_packets"));
 		printf(" %10s\n", buf);
 	}
-	printf("control: %llu requests, %llu refused\n", (unsigned long long)u64(ctl, "requests"),
-	       (unsigned long long)u64(ctl, "refused"));
+	print_sockets(json_object_get(root, "sockets"));
+	printf("control: %llu requests, %llu refused, %llu connections, %llu kicks\n",
+	       (unsigned long long)u64(ctl, "requests"), (unsigned long long)u64(ctl, "refused"),
+	       (unsigned long long)u64(ctl, "connections"), (unsigned long long)u64(ctl, "kicks"));
 	fflush(stdout);
 }
 

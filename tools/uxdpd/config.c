@@ -8,6 +8,8 @@
  * the offending line.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +153,140 @@ static int parse_pin(struct parser *p, const char *s)
 	}
 	if (!cfg->n_cpus)
 		return perr(p, "pin", "'%s' is not yes, no or a list of CPU numbers", s);
+	return 0;
+}
+
+/* A user or group by name, through NSS (getpwnam_r/getgrnam_r). */
+static int lookup_id(struct parser *p, const char *field, bool group, const char *name,
+		     uint32_t *id)
+{
+	char buf[16384];
+	int rc;
+
+	if (group) {
+		struct group gr, *res = NULL;
+
+		rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+		if (!res)
+			return perr(p, field, "no group '%s'%s%s", name, rc ? ": " : "",
+				    rc ? strerror(rc) : "");
+		*id = (uint32_t)gr.gr_gid;
+	} else {
+		struct passwd pw, *res = NULL;
+
+		rc = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+		if (!res)
+			return perr(p, field, "no user '%s'%s%s", name, rc ? ": " : "",
+				    rc ? strerror(rc) : "");
+		*id = (uint32_t)pw.pw_uid;
+	}
+	return 0;
+}
+
+/* "*", or a comma list of N and N-M, each below UXDP_PORT_MAX_QUEUES. */
+static int parse_queues(struct parser *p, const char *s, uint64_t *mask)
+{
+	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+
+	*mask = 0;
+	if (!strcmp(s, "*")) {
+		*mask = ~0ull;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		uint32_t lo, hi;
+		int rc;
+
+		if (dash)
+			*dash = '\0';
+		rc = parse_u32(p, "xsk queues", tok, 0, UXDP_PORT_MAX_QUEUES - 1, &lo);
+		if (!rc)
+			rc = parse_u32(p, "xsk queues", dash ? dash + 1 : tok, 0,
+				       UXDP_PORT_MAX_QUEUES - 1, &hi);
+		if (rc)
+			return rc;
+		if (hi < lo)
+			return perr(p, "xsk queues", "range %u-%u is empty", lo, hi);
+		for (uint32_t q = lo; q <= hi; q++)
+			*mask |= 1ull << q;
+	}
+	if (!*mask)
+		return perr(p, "xsk queues", "'%s' is not *, N, N-M or a comma list of those", s);
+	return 0;
+}
+
+#define XSK_USAGE                                                                                  \
+	"xsk allow|deny user=NAME|uid=N|group=NAME|gid=N port=NAME|* queues=N[-M][,...]|* "        \
+	"[copy-only]"
+
+static int parse_xsk(struct parser *p, char **w, int n)
+{
+	struct uxdpd_config *cfg = p->cfg;
+	struct cfg_xsk_rule *r;
+	bool have_port = false, have_queues = false;
+	int rc;
+
+	rc = want_args(p, w, n, 4, 5, XSK_USAGE);
+	if (rc)
+		return rc;
+	if (cfg->n_xsk_rules == CFG_MAX_ITEMS)
+		return perr(p, "xsk", "more than %d xsk rules", CFG_MAX_ITEMS);
+	r = &cfg->xsk_rules[cfg->n_xsk_rules];
+	memset(r, 0, sizeof(*r));
+	if (strcmp(w[1], "allow") && strcmp(w[1], "deny"))
+		return perr(p, "xsk", "'%s' is not allow or deny (usage: %s)", w[1], XSK_USAGE);
+	r->allow = !strcmp(w[1], "allow");
+	r->line = p->line;
+	/* WHO first, then port= and queues= in either order, then copy-only. */
+	if (!strncmp(w[2], "user=", 5) || !strncmp(w[2], "group=", 6)) {
+		r->by_group = w[2][0] == 'g';
+		rc = lookup_id(p, r->by_group ? "xsk group" : "xsk user", r->by_group,
+			       strchr(w[2], '=') + 1, &r->id);
+	} else if (!strncmp(w[2], "uid=", 4) || !strncmp(w[2], "gid=", 4)) {
+		r->by_group = w[2][0] == 'g';
+		rc = parse_u32(p, r->by_group ? "xsk gid" : "xsk uid", w[2] + 4, 0, UINT32_MAX - 1,
+			       &r->id);
+	} else {
+		return perr(p, "xsk",
+			    "'%s' is not user=NAME, uid=N, group=NAME or gid=N (usage: %s)", w[2],
+			    XSK_USAGE);
+	}
+	if (rc)
+		return rc;
+	snprintf(r->who, sizeof(r->who), "%s", w[2]);
+	for (int i = 3; i < n; i++) {
+		if (!strncmp(w[i], "port=", 5) && !have_port) {
+			have_port = true;
+			if (!strcmp(w[i] + 5, "*"))
+				continue;
+			rc = check_name(p, "xsk port", w[i] + 5);
+			if (rc)
+				return rc;
+			if (uxdpd_config_port(cfg, w[i] + 5) < 0)
+				return perr(p, "xsk port",
+					    "no port '%s' (declare it with a port line first)",
+					    w[i] + 5);
+			snprintf(r->port, sizeof(r->port), "%s", w[i] + 5);
+		} else if (!strncmp(w[i], "queues=", 7) && !have_queues) {
+			have_queues = true;
+			rc = parse_queues(p, w[i] + 7, &r->queues);
+			if (rc)
+				return rc;
+		} else if (!strcmp(w[i], "copy-only") && i == n - 1) {
+			if (!r->allow)
+				return perr(p, "xsk", "copy-only is for allow rules");
+			r->copy_only = true;
+		} else {
+			return perr(p, "xsk", "unexpected argument '%s' (usage: %s)", w[i],
+				    XSK_USAGE);
+		}
+	}
+	if (!have_port || !have_queues)
+		return perr(p, "xsk", "missing %s (usage: %s)",
+			    have_port ? "queues=" : "port=", XSK_USAGE);
+	cfg->n_xsk_rules++;
 	return 0;
 }
 
@@ -353,9 +489,29 @@ static int statement(struct parser *p, char **w, int n)
 		h->line = p->line;
 		return 0;
 	}
+	if (!strcmp(kw, "xsk"))
+		return parse_xsk(p, w, n);
+	if (!strcmp(kw, "control-group")) {
+		uint32_t gid;
+
+		rc = want_args(p, w, n, 1, 1, "control-group NAME|GID");
+		rc = rc ?: once(p, 6, kw);
+		if (rc)
+			return rc;
+		if (w[1][0] >= '0' && w[1][0] <= '9')
+			rc = parse_u32(p, kw, w[1], 0, UINT32_MAX - 1, &gid);
+		else
+			rc = lookup_id(p, kw, true, w[1], &gid);
+		if (rc)
+			return rc;
+		cfg->has_ctl_group = true;
+		cfg->ctl_group = (gid_t)gid;
+		cfg->ctl_group_line = p->line;
+		return 0;
+	}
 	return perr(p, kw,
 		    "unknown keyword (want workers, vector, mode, pin, engine, ctl, port, "
-		    "queue, object, attach or host)");
+		    "queue, object, attach, host, xsk or control-group)");
 }
 
 /* Checks that need the whole file. */
@@ -463,4 +619,63 @@ void uxdpd_config_free(struct uxdpd_config *cfg)
 	free(cfg->ctl);
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* The peer's groups: its SO_PEERCRED gid and the supplementary groups of its uid. */
+static int peer_groups(uid_t uid, gid_t gid, gid_t *groups, int max)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	int n = max - 1;
+
+	groups[0] = gid;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) || !res)
+		return 1;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, groups + 1, &n) < 0)
+		n = max - 1; /* more than fit: the first ones */
+	return 1 + n;
+}
+
+int uxdpd_xsk_policy(const struct uxdpd_config *cfg, uid_t uid, gid_t gid, const char *port,
+		     uint32_t queue, bool *copy_only, char *msg, size_t msg_sz)
+{
+	gid_t groups[256];
+	int n_groups = -1;
+
+	*copy_only = false;
+	if (uid == 0)
+		return 0;
+	for (uint32_t i = 0; uid != (uid_t)-1 && i < cfg->n_xsk_rules; i++) {
+		const struct cfg_xsk_rule *r = &cfg->xsk_rules[i];
+		bool who = false;
+
+		if (r->port[0] && strcmp(r->port, port))
+			continue;
+		if (queue >= 64 || !(r->queues & (1ull << queue)))
+			continue;
+		if (!r->by_group) {
+			who = r->id == (uint32_t)uid;
+		} else {
+			if (n_groups < 0)
+				n_groups = peer_groups(uid, gid, groups, 256);
+			for (int g = 0; g < n_groups && !who; g++)
+				who = r->id == (uint32_t)groups[g];
+		}
+		if (!who)
+			continue;
+		if (!r->allow) {
+			snprintf(msg, msg_sz,
+				 "xsk policy: uid %d may not bind port '%s' queue %u "
+				 "(denied by %s:%d: %s)",
+				 (int)uid, port, queue, cfg->file, r->line, r->who);
+			return -EACCES;
+		}
+		*copy_only = r->copy_only;
+		return 0;
+	}
+	snprintf(msg, msg_sz,
+		 "xsk policy: no rule lets uid %d (gid %d) bind port '%s' queue %u (%u xsk rules "
+		 "in %s; only root may bind without one)",
+		 (int)uid, (int)gid, port, queue, cfg->n_xsk_rules, cfg->file);
+	return -EACCES;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "uxdp/dp.h"
 #include "uxdp/vm.h"
@@ -52,6 +53,22 @@ struct cfg_host {
 	int line;
 };
 
+/*
+ * xsk allow|deny WHO port=NAME|* queues=LIST|* [copy-only]: who may bind
+ * application sockets (uid 0 always may). The first rule matching the peer's
+ * uid or one of its groups, the port and the queue decides.
+ */
+struct cfg_xsk_rule {
+	bool allow;
+	bool by_group; /* id is a gid (group=, gid=), else a uid (user=, uid=) */
+	uint32_t id;
+	char who[80];		 /* as written: "user=alice", for messages */
+	char port[CFG_NAME_MAX]; /* "" = any port */
+	uint64_t queues;	 /* bit q: RX queue q */
+	bool copy_only;		 /* the socket runs in copy mode; XDP_ZEROCOPY is refused */
+	int line;
+};
+
 struct uxdpd_config {
 	char *file;
 	uint32_t workers;
@@ -72,6 +89,11 @@ struct uxdpd_config {
 	uint32_t n_attaches;
 	struct cfg_host hosts[CFG_MAX_PORTS];
 	uint32_t n_hosts;
+	struct cfg_xsk_rule xsk_rules[CFG_MAX_ITEMS];
+	uint32_t n_xsk_rules;
+	bool has_ctl_group; /* control-group: the control socket's group */
+	gid_t ctl_group;
+	int ctl_group_line;
 };
 
 /**
@@ -84,5 +106,14 @@ void uxdpd_config_free(struct uxdpd_config *cfg);
 int uxdpd_config_port(const struct uxdpd_config *cfg, const char *name);
 /** True for a valid port/object name. */
 bool uxdpd_name_ok(const char *s);
+
+/**
+ * May the peer (uid, its SO_PEERCRED gid plus the uid's supplementary groups)
+ * bind an application socket to queue of port? *copy_only is set when the
+ * deciding rule says copy-only. @return 0, or -EACCES with msg saying why
+ * (naming the uid, port, queue and the deciding line)
+ */
+int uxdpd_xsk_policy(const struct uxdpd_config *cfg, uid_t uid, gid_t gid, const char *port,
+		     uint32_t queue, bool *copy_only, char *msg, size_t msg_sz);
 
 #endif /* UXDPD_CONFIG_H */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -29,6 +30,7 @@
 #include "uxdp/port.h"
 #include "ctl/ctl_proto.h"
 #include "util/map_json.h"
+#include "xsk/xsk_srv.h"
 #include "config.h"
 
 #define MAX_OBJECT_BYTES (64u << 20)
@@ -267,8 +269,13 @@ static struct uxdp_prog *pick_prog(const struct dobj *o, const char *name, char 
 static int port_attach(struct daemon *d, struct dport *dp, struct dobj *o, struct uxdp_prog *prog)
 {
 	struct dobj *old = dp->obj;
-	int rc = uxdp_dp__attach(d->dp, dp->port, prog);
+	int rc = 0;
 
+	/* The new program's xskmaps hold the sockets bound on the port before
+	 * its first packet: a replace never loses a socket's traffic. */
+	if (prog)
+		rc = uxdp_xsk_srv_fill_maps(d->dp, dp->port, prog);
+	rc = rc ?: uxdp_dp__attach(d->dp, dp->port, prog);
 	if (rc)
 		return rc;
 	/* uxdp_dp__attach returned: no worker still runs the old program. */
@@ -418,10 +425,68 @@ static json_t *pool_json(const struct uxdp_page_pool *pool)
 	return o;
 }
 
+static const char *xsk_mode(bool zero_copy)
+{
+	return zero_copy ? "zero-copy" : "copy";
+}
+
+/* What a socket is: shared by STATS (one entry of "sockets") and XSK_STATS. */
+static void add_xsk_info(json_t *o, const struct uxdp_xsk_srv_info *in)
+{
+	SET_U64(o, "id", in->id);
+	json_object_set_new(o, "port", json_string(in->port_name ? in->port_name : ""));
+	SET_U64(o, "queue", in->queue);
+	SET_U64(o, "pid", in->pid);
+	SET_U64(o, "uid", in->uid);
+	json_object_set_new(o, "mode", json_string(xsk_mode(in->zero_copy)));
+	json_object_set_new(o, "need_wakeup", json_boolean(in->need_wakeup));
+	json_object_set_new(o, "shared_umem", json_boolean(in->shared_umem));
+	SET_U64(o, "rx_size", in->rx_size);
+	SET_U64(o, "tx_size", in->tx_size);
+	SET_U64(o, "fill_size", in->fill_size);
+	SET_U64(o, "comp_size", in->comp_size);
+	SET_U64(o, "umem_size", in->umem_size);
+	SET_U64(o, "chunk_size", in->chunk_size);
+}
+
+static void add_socket(void *cookie, struct uxdp_xsk_srv *xs)
+{
+	struct uxdp_xsk_srv_info in;
+	struct uxdp_xsk_stats st;
+	json_t *o = json_object();
+
+	uxdp_xsk_srv_info(xs, &in);
+	uxdp_xsk_srv_stats(xs, &st);
+	add_xsk_info(o, &in);
+	/* The short names (uxdp stats' table), then the rest. */
+	SET_U64(o, "rx", st.rx_packets);
+	SET_U64(o, "tx", st.tx_packets);
+	SET_U64(o, "rx_dropped", st.rx_dropped);
+	SET_U64(o, "rx_ring_full", st.rx_ring_full);
+	SET_U64(o, "fill_ring_empty", st.rx_fill_ring_empty_descs);
+	SET_U64(o, "tx_invalid", st.tx_invalid_descs);
+	SET_U64(o, "rx_invalid", st.rx_invalid_descs);
+	SET_U64(o, "tx_ring_empty", st.tx_ring_empty_descs);
+	SET_U64(o, "rx_bytes", st.rx_bytes);
+	SET_U64(o, "tx_bytes", st.tx_bytes);
+	SET_U64(o, "kicks", st.kicks);
+	SET_U64(o, "wakeups", st.wakeups);
+	json_array_append_new(cookie, o);
+}
+
+static json_t *sockets_json(struct daemon *d)
+{
+	json_t *a = json_array();
+
+	uxdp_xsk_srv_foreach(d->dp, add_socket, a);
+	return a;
+}
+
 static int do_stats(struct daemon *d, char **text)
 {
 	json_t *root = json_object(), *ports = json_array(), *workers = json_array(), *ctl;
-	uint64_t requests, refused;
+	uint64_t requests, refused, kicks;
+	uint32_t conns, sessions;
 
 	SET_U64(root, "time_ns", now_ns());
 	SET_U64(root, "workers", d->cfg.workers);
@@ -475,10 +540,15 @@ static int do_stats(struct daemon *d, char **text)
 		json_array_append_new(workers, jw);
 	}
 	json_object_set_new(root, "worker_stats", workers);
+	json_object_set_new(root, "sockets", sockets_json(d));
 	uxdp_ctl_server_counts(d->srv, &requests, &refused);
+	uxdp_ctl_server_conns(d->srv, &conns, &sessions, &kicks);
 	ctl = json_object();
 	SET_U64(ctl, "requests", requests);
 	SET_U64(ctl, "refused", refused);
+	SET_U64(ctl, "connections", conns);
+	SET_U64(ctl, "sessions", sessions);
+	SET_U64(ctl, "kicks", kicks);
 	json_object_set_new(root, "ctl", ctl);
 	*text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -613,6 +683,132 @@ static int do_map_dump(struct daemon *d, const struct uxdp_ctl_req *req, char **
 	return *text ? 0 : -ENOMEM;
 }
 
+/* --- application sockets (XSK_BIND, XSK_STATS, XSK_MAP_KEY, kicks) ----------------------- */
+
+static int do_xsk_bind(struct daemon *d, const struct uxdp_ctl_req *req, char **text)
+{
+	const struct uxdp_ctl_xsk_bind *b = req->xsk_bind;
+	struct uxdp_ctl_xsk_bind msg = *b;
+	struct dport *p = find_port(d, b->port);
+	struct uxdp_xsk_bind_params bp;
+	struct uxdp_xsk_srv_info in;
+	struct uxdp_xsk_srv *xs;
+	bool copy_only;
+	char err[512];
+	uint16_t nq;
+	int rc;
+
+	if (!p) {
+		no_port(d, b->port, text);
+		return -ENOENT;
+	}
+	nq = uxdp_port__rxq_cnt(p->port);
+	if (b->queue >= nq) {
+		*text = fmt("field 'queue': port '%s' has %u RX queues (0..%u), not %u", p->name,
+			    nq, nq - 1, b->queue);
+		return -EINVAL;
+	}
+	rc = uxdpd_xsk_policy(&d->cfg, req->uid, req->gid, p->name, b->queue, &copy_only, err,
+			      sizeof(err));
+	if (!rc && copy_only && (b->bind_flags & XDP_ZEROCOPY)) {
+		snprintf(err, sizeof(err),
+			 "xsk policy: uid %d may bind port '%s' queue %u in copy mode only "
+			 "(copy-only rule); XDP_ZEROCOPY was asked",
+			 (int)req->uid, p->name, b->queue);
+		rc = -EACCES;
+	}
+	if (rc) {
+		*text = fmt("%s", err);
+		return rc;
+	}
+	if (copy_only)
+		msg.bind_flags |= XDP_COPY;
+	bp = (struct uxdp_xsk_bind_params){
+		.dp = d->dp,
+		.port = p->port,
+		.port_name = p->name,
+		.msg = &msg,
+		.umem_fd = req->fds[0],
+		.rxtx_fd = req->fds[1],
+		.fqcq_fd = req->nfds == 3 ? req->fds[2] : -1,
+		.conn_fd = req->conn_fd,
+		.pid = req->pid,
+		.uid = req->uid,
+		.gid = req->gid,
+	};
+	err[0] = '\0';
+	xs = uxdp_xsk_srv_bind(&bp, err, sizeof(err));
+	if (!xs) {
+		rc = errno ? -errno : -EINVAL;
+		*text = fmt("%s", err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	uxdp_xsk_srv_info(xs, &in);
+	*text = fmt("{\"id\":%u,\"zero_copy\":%s,\"mode\":\"%s\"}", in.id,
+		    in.zero_copy ? "true" : "false", xsk_mode(in.zero_copy));
+	if (!*text) {
+		uxdp_xsk_srv_release(xs);
+		return -ENOMEM;
+	}
+	*req->set_session = xs;
+	fprintf(stderr, "%s: socket %u bound: port %s queue %u, %s, pid %d uid %d\n", prog_name,
+		in.id, p->name, b->queue, xsk_mode(in.zero_copy), (int)req->pid, (int)req->uid);
+	return 0;
+}
+
+static int do_xsk_stats(const struct uxdp_ctl_req *req, char **text)
+{
+	struct uxdp_xsk_srv_info in;
+	struct uxdp_xsk_stats st;
+	json_t *o = json_object();
+
+	uxdp_xsk_srv_info(req->session, &in);
+	uxdp_xsk_srv_stats(req->session, &st);
+	/* struct uxdp_xsk_stats member by member (the client fills it back). */
+	SET_U64(o, "rx_dropped", st.rx_dropped);
+	SET_U64(o, "rx_invalid_descs", st.rx_invalid_descs);
+	SET_U64(o, "tx_invalid_descs", st.tx_invalid_descs);
+	SET_U64(o, "rx_ring_full", st.rx_ring_full);
+	SET_U64(o, "rx_fill_ring_empty_descs", st.rx_fill_ring_empty_descs);
+	SET_U64(o, "tx_ring_empty_descs", st.tx_ring_empty_descs);
+	SET_U64(o, "rx_packets", st.rx_packets);
+	SET_U64(o, "rx_bytes", st.rx_bytes);
+	SET_U64(o, "tx_packets", st.tx_packets);
+	SET_U64(o, "tx_bytes", st.tx_bytes);
+	SET_U64(o, "wakeups", st.wakeups);
+	SET_U64(o, "kicks", st.kicks);
+	json_object_set_new(o, "zero_copy", json_boolean(st.zero_copy));
+	add_xsk_info(o, &in);
+	*text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return *text ? 0 : -ENOMEM;
+}
+
+static int do_xsk_map_key(const struct uxdp_ctl_req *req, char **text)
+{
+	char err[512] = "";
+	int rc = uxdp_xsk_srv_set_map_key(req->session, req->map, req->xsk_key, err, sizeof(err));
+
+	if (rc)
+		*text = fmt("%s", err[0] ? err : strerror(-rc));
+	return rc;
+}
+
+static void on_kick(void *cookie, void *session)
+{
+	uxdp_xsk_srv_kick(session);
+}
+
+static void on_close(void *cookie, void *session)
+{
+	struct uxdp_xsk_srv_info in;
+
+	uxdp_xsk_srv_info(session, &in);
+	fprintf(stderr, "%s: socket %u released: port %s queue %u, pid %d\n", prog_name, in.id,
+		in.port_name ? in.port_name : "?", in.queue, (int)in.pid);
+	uxdp_xsk_srv_release(session);
+}
+
 static int handle(void *cookie, const struct uxdp_ctl_req *req, char **text)
 {
 	struct daemon *d = cookie;
@@ -626,6 +822,12 @@ static int handle(void *cookie, const struct uxdp_ctl_req *req, char **text)
 		return do_stats(d, text);
 	case UXDP_CTL_MAP_DUMP:
 		return do_map_dump(d, req, text);
+	case UXDP_CTL_XSK_BIND:
+		return do_xsk_bind(d, req, text);
+	case UXDP_CTL_XSK_STATS:
+		return do_xsk_stats(req, text);
+	case UXDP_CTL_XSK_MAP_KEY:
+		return do_xsk_map_key(req, text);
 	default:
 		*text = fmt("unexpected request type %u", req->type);
 		return -EINVAL;
@@ -803,6 +1005,14 @@ static int setup(struct daemon *d, const char *ctl, bool check, char *err, size_
 		rc = -errno;
 		goto out;
 	}
+	uxdp_ctl_server_set_session_ops(d->srv, on_kick, on_close);
+	/* control-group: members of the group may connect (the socket is 0660). */
+	if (cfg->has_ctl_group && chown(ctl, (uid_t)-1, cfg->ctl_group)) {
+		rc = -errno;
+		snprintf(err, err_sz, "%s:%d: control-group: cannot give %s to gid %d: %s",
+			 cfg->file, cfg->ctl_group_line, ctl, (int)cfg->ctl_group, strerror(errno));
+		goto out;
+	}
 	rc = uxdp_dp__start(d->dp);
 	if (rc)
 		snprintf(err, err_sz, "cannot start the workers: %s", strerror(-rc));
@@ -813,9 +1023,12 @@ out:
 
 static void teardown(struct daemon *d)
 {
+	/* Sockets are released (on_close) while the workers still run, then
+	 * the workers stop. */
+	uxdp_ctl_server_free(d->srv);
+	d->srv = NULL;
 	if (d->dp)
 		uxdp_dp__stop(d->dp);
-	uxdp_ctl_server_free(d->srv);
 	for (uint32_t i = 0; i < d->n_ports; i++)
 		if (d->ports[i].obj)
 			port_attach(d, &d->ports[i], NULL, NULL);
@@ -827,6 +1040,17 @@ static void teardown(struct daemon *d)
 	for (uint32_t i = 0; i < d->n_ports; i++)
 		uxdp_port__close(d->ports[i].port);
 	uxdpd_config_free(&d->cfg);
+}
+
+/* Every socket holds a connection (and maps memfds): lift the soft fd limit to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 int main(int argc, char **argv)
@@ -867,6 +1091,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ctl = ctl ?: d.cfg.ctl ?: UXDP_CTL_DEFAULT_PATH;
+	raise_fd_limit();
 	/* Workers inherit the mask: only the main thread takes the signals (signalfd). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
