@@ -53,9 +53,9 @@ bench-dp: build
 tsan: deps
 	[ -f build-tsan/build.ninja ] || CC=clang meson setup build-tsan -Db_sanitize=thread \
 		-Db_lundef=false
-	ninja -C build-tsan tests/unit-mem tests/unit-port tests/unit-dp
+	ninja -C build-tsan tests/unit-mem tests/unit-port tests/unit-dp tests/unit-xsksrv
 	TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --no-rebuild --suite mem \
-		--suite port --suite dp
+		--suite port --suite dp --suite xsksrv
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
