@@ -19,6 +19,10 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "../vm/insn_build.h"
+#include "uxdp/map.h"
+#include "uxdp/vm.h"
+#include "map/map_internal.h"
 #include "uxdp/dp.h"
 #include "uxdp/port.h"
 #include "uxdp/xsk.h"
@@ -697,5 +701,73 @@ UXDP_TEST(bind_release_under_traffic, slow)
 	}
 	uxdp_dp__stop(r.dp);
 	rig_fini(&r);
+	return UXDP_TEST_PASS;
+}
+
+/* Two sockets of one UMEM on one queue; the program picks one by the IPv4
+ * source's last bit through the xskmap, with the keys the sockets asked for. */
+UXDP_TEST(xskmap_selects_socket, fast)
+{
+	struct uxdp_map *xm = uxdp_map__create(BPF_MAP_TYPE_XSKMAP, "xsks", 4, 4, 4, NULL);
+	struct bpf_insn insns[] = {
+		I_LDX(BPF_W, 2, 1, 0), I_LDX(BPF_W, 3, 1, 4), I_MOV64_REG(4, 2),
+		I_ALU64_IMM(BPF_ADD, 4, 34), I_JMP_REG(BPF_JGT, 4, 3, 8),
+		I_LDX(BPF_B, 5, 2, 29), I_ALU64_IMM(BPF_AND, 5, 1), I_LD_MAP(1, 0),
+		I_MOV64_REG(2, 5), I_MOV64_IMM(3, XDP_DROP), I_CALL(BPF_FUNC_redirect_map),
+		I_EXIT(), I_MOV64_IMM(0, XDP_DROP), I_EXIT(),
+	};
+	UXDP_OPTS(uxdp_prog_load_opts, lo, .type = UXDP_PROG_XDP, .maps = &xm, .map_cnt = 1,
+		  .license = "GPL");
+	struct uxdp_prog *prog = uxdp_prog__load(insns, ARRAY_LEN(insns), &lo);
+	struct uxdp_xsk_srv *x1, *x2;
+	struct uxdp_xsk_stats s1, s2;
+	char err[256];
+	struct rig r;
+	struct app a, b;
+
+	ASSERT_NOT_NULL(xm);
+	ASSERT_NOT_NULL(prog);
+	ASSERT_OK(rig_init(&r, "gen:count=100,size=64,flows=2"));
+	ASSERT_OK(uxdp_dp__attach(r.dp, r.port, prog));
+	ASSERT_OK(app_init(&a, 0));
+	ASSERT_OK(app_init(&b, 0));
+	close(b.umem_fd);
+	b.umem_fd = dup(a.umem_fd);
+	b.msg.ring[UXDP_CTL_XSK_FILL].entries = 0;
+	b.msg.ring[UXDP_CTL_XSK_COMP].entries = 0;
+	for (uint32_t i = 0; i < 200; i++)
+		prod_u64(FQ(&a), (uint64_t)i * CHUNK);
+	x1 = bind_app(&r, &a, err, sizeof(err));
+	ASSERT_NOT_NULL(x1);
+	x2 = bind_app(&r, &b, err, sizeof(err));
+	ASSERT_NOT_NULL(x2);
+	ASSERT_OK(uxdp_xsk_srv_set_map_key(x1, "xsks", 0, err, sizeof(err)));
+	ASSERT_OK(uxdp_xsk_srv_set_map_key(x2, NULL, 1, err, sizeof(err)));
+	ASSERT_EQ(uxdp_xsk_srv_set_map_key(x2, "nosuch", 1, err, sizeof(err)), -ENOENT);
+	ASSERT_TRUE(strstr(err, "nosuch") != NULL);
+	ASSERT_EQ(uxdp_xsk_srv_set_map_key(x2, NULL, 4, err, sizeof(err)), -E2BIG);
+	poll_n(&r, 10);
+	uxdp_xsk_srv_stats(x1, &s1);
+	uxdp_xsk_srv_stats(x2, &s2);
+	ASSERT_EQ(s1.rx_packets, 50);
+	ASSERT_EQ(s2.rx_packets, 50);
+	ASSERT_EQ(avail(RX(&a)), 50);
+	ASSERT_EQ(avail(RX(&b)), 50);
+	/* Each socket saw one flow: the same source byte in every packet. */
+	for (uint32_t i = 1; i < 50; i++) {
+		ASSERT_EQ(a.umem[rx_desc(&a, i)->addr + 29], a.umem[rx_desc(&a, 0)->addr + 29]);
+		ASSERT_EQ(a.umem[rx_desc(&b, i)->addr + 29], a.umem[rx_desc(&b, 0)->addr + 29]);
+	}
+	ASSERT_NE(a.umem[rx_desc(&a, 0)->addr + 29] & 1, a.umem[rx_desc(&b, 0)->addr + 29] & 1);
+	/* Released sockets leave the map. */
+	uxdp_xsk_srv_release(x2);
+	ASSERT_NULL(uxdp_xskmap_entry(xm, 1));
+	ASSERT_NOT_NULL(uxdp_xskmap_entry(xm, 0));
+	uxdp_xsk_srv_release(x1);
+	rig_fini(&r);
+	uxdp_prog__put(prog);
+	uxdp_map__put(xm);
+	app_fini(&a);
+	app_fini(&b);
 	return UXDP_TEST_PASS;
 }
