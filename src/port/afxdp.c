@@ -22,6 +22,22 @@
  * dropped on a full RX ring or, in copy mode, for want of a fill buffer, in
  * rx_kernel_drops.
  *
+ * Queue-count changes (ethtool -L). A port opened on all queues has a uxdp
+ * queue (and pool, and a reserved UMEM area: address space only until bound)
+ * for each queue the interface can have (ethtool's maximum, at most
+ * UXDP_PORT_MAX_QUEUES), so the workers poll a fixed set; the queues that
+ * exist get a socket at open. A monitor thread (netlink link events, and a
+ * check every 500 ms) binds a socket to each queue that appears and unbinds
+ * one whose queue is gone. The workers never wait and take no lock: a queue's
+ * state word (OFF, ON, DRAIN) is read once per burst. The monitor builds a
+ * socket while the queue is OFF and publishes it with ON; to take one away it
+ * clears the xskmap entry, says DRAIN, and the owner worker answers OFF at its
+ * next burst (it will not touch the queue again); only then is the socket
+ * closed and every buffer the kernel held returned to the pool. (The kernel
+ * refuses to remove a queue an AF_XDP socket is bound to, so unbinding is for
+ * a queue that went away before its socket was up.) TX uses the sockets bound
+ * at open.
+ *
  * Spec: afxdp:IFNAME[/Q[/Q...]][,mode=auto|zerocopy|copy][,xdp=auto|native|generic]
  *       [,ring=N][,frames=N][,busy_poll=USEC]       (Q: a queue or a range A-B)
  */
@@ -29,14 +45,20 @@
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -57,9 +79,17 @@ void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...) __attribute__((f
 #define XSK_BURST 64
 /* Empty RX polls between two reads of the kernel's drop counters. */
 #define XSK_STATS_EVERY 4096
+/* Monitor: channel-count check period, and how long it waits for a worker's answer. */
+#define MON_PERIOD_MS 500
+#define MON_DRAIN_MS 1000
+
+enum { Q_OFF, Q_ON, Q_DRAIN };
 
 struct xsk_q {
 	uint32_t qid; /* the interface's queue */
+	_Atomic int state; /* Q_OFF/Q_ON/Q_DRAIN: see the top of the file */
+	bool bound;	   /* socket and UMEM exist (monitor/open/close only) */
+	bool bind_failed;  /* the last try failed (said once) */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fq, tx;
@@ -75,7 +105,7 @@ struct xsk_q {
 	/* TX area (after the RX area): a stack of free buffer addresses. */
 	uint64_t *tx_free;
 	uint32_t tx_free_cnt, ntx;
-	atomic_flag tx_lock; /* TX queues qid and qid + nq share this socket */
+	atomic_flag tx_lock; /* TX queues qid and qid + nq_tx share this socket */
 	/* Kernel drop counters already folded into rx_errors. */
 	uint64_t seen_dropped, seen_invalid, seen_ring_full, seen_fill_empty;
 	uint32_t empty_polls, bursts;
@@ -89,26 +119,48 @@ struct afxdp_port {
 	int map_fd, prog_fd;
 	bool attached;
 	bool zc; /* zero-copy binding (read back from the kernel) */
-	uint32_t busy_poll;
-	uint16_t nq;
+	uint32_t busy_poll, bind_flags, nframes;
+	uint16_t nq;	/* uxdp queues (sockets or room for one) */
+	uint16_t nq_tx; /* TX uses the sockets of queues 0..nq_tx-1 (bound at open) */
+	bool all_queues;
+	/* Monitor thread (all_queues with room to grow only). */
+	pthread_t mon;
+	bool mon_running;
+	atomic_bool mon_quit;
+	uint32_t mon_seen; /* the queue count it last saw */
+	int mon_nl, mon_stop; /* netlink link events; eventfd that ends it */
+	struct uxdp_port *port;
 	struct xsk_q q[UXDP_PORT_MAX_QUEUES];
 };
 
-/* RX queues of the interface: ethtool channels, else 1. */
-static uint32_t if_rx_queues(const char *ifname)
+/* RX queues of the interface now and at most (ethtool channels); 0 if it cannot say. */
+static uint32_t if_channels(const char *ifname, uint32_t *max)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	struct ifreq ifr = { 0 };
 	uint32_t n = 0;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
+	if (max)
+		*max = 0;
 	if (s < 0)
-		return 1;
+		return 0;
 	memcpy(ifr.ifr_name, ifname, strnlen(ifname, IF_NAMESIZE - 1));
 	ifr.ifr_data = (void *)&ch;
-	if (ioctl(s, SIOCETHTOOL, &ifr) == 0)
+	if (ioctl(s, SIOCETHTOOL, &ifr) == 0) {
 		n = ch.combined_count + ch.rx_count;
+		if (max)
+			*max = ch.max_combined + ch.max_rx;
+	}
 	close(s);
+	return n;
+}
+
+/* RX queues of the interface: ethtool channels, else 1. */
+static uint32_t if_rx_queues(const char *ifname)
+{
+	uint32_t n = if_channels(ifname, NULL);
+
 	return n ? n : 1;
 }
 
@@ -133,17 +185,23 @@ static int load_redirect_prog(int map_fd)
 			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
-static void xq_free(struct afxdp_port *ap, struct xsk_q *q, struct uxdp_port *port, int i)
+/* Close queue i's socket and UMEM, and take back every buffer the kernel held
+ * (no worker may be using the queue: at close, or after its DRAIN answer). */
+static void xq_unbind(struct afxdp_port *ap, struct xsk_q *q, struct uxdp_port *port, int i)
 {
 	/* The pool exists, and is ours to talk to, once the fill ring drew from it
 	 * (a port whose open failed half-way has none, or a destroyed one). */
 	struct uxdp_page_pool *pool =
 		port && q->pool_ready ? uxdp_port__rx_pool(port, (uint16_t)i) : NULL;
 
+	if (q->bound && ap->map_fd >= 0)
+		bpf_map_delete_elem(ap->map_fd, &q->qid);
 	if (q->xsk)
 		xsk_socket__delete(q->xsk); /* the kernel writes no more into the UMEM */
 	q->xsk = NULL;
-	/* Every buffer the kernel held comes home. */
+	q->fd = -1;
+	/* Every buffer the kernel held comes home (through the pool's ring: this
+	 * may be the monitor thread). */
 	if (pool && q->by_idx)
 		for (uint32_t k = 0; k < q->nrx; k++)
 			if (q->lent[k]) {
@@ -153,6 +211,15 @@ static void xq_free(struct afxdp_port *ap, struct xsk_q *q, struct uxdp_port *po
 	if (q->umem)
 		xsk_umem__delete(q->umem);
 	q->umem = NULL;
+	q->bound = false;
+}
+
+static void xq_free(struct afxdp_port *ap, struct xsk_q *q, struct uxdp_port *port, int i)
+{
+	struct uxdp_page_pool *pool =
+		port && q->pool_ready ? uxdp_port__rx_pool(port, (uint16_t)i) : NULL;
+
+	xq_unbind(ap, q, port, i);
 	if (q->area) {
 		if (pool && uxdp_page_pool__inflight(pool))
 			/* Frames of this UMEM are still elsewhere: never unmap memory in use. */
@@ -171,8 +238,11 @@ static void xq_free(struct afxdp_port *ap, struct xsk_q *q, struct uxdp_port *po
 	q->tx_free = NULL;
 }
 
+static void mon_stop(struct afxdp_port *ap);
+
 static void afxdp_free(struct afxdp_port *ap, struct uxdp_port *port)
 {
+	mon_stop(ap);
 	for (int i = 0; i < ap->nq; i++)
 		xq_free(ap, &ap->q[i], port, i);
 	if (ap->attached) {
@@ -233,8 +303,34 @@ bad:
 	return -EINVAL;
 }
 
-static int xq_open(struct uxdp_port *port, struct afxdp_port *ap, struct xsk_q *q, uint16_t i,
-		   uint32_t nframes, uint32_t bind_flags, char *err, size_t err_sz)
+/* Queue i's memory: the UMEM area (address space until a UMEM is registered on
+ * it) and the bookkeeping arrays; its pool will cut buffers from the RX part. */
+static int xq_prepare(struct uxdp_port *port, struct afxdp_port *ap, struct xsk_q *q, uint16_t i)
+{
+	q->fd = -1;
+	q->nrx = ap->nframes;
+	q->ntx = ap->ring;
+	q->area_len = (size_t)(q->nrx + q->ntx) * ap->fsz;
+	q->area = mmap(NULL, q->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (q->area == MAP_FAILED) {
+		q->area = NULL;
+		return -ENOMEM;
+	}
+	q->by_idx = calloc(q->nrx, sizeof(*q->by_idx));
+	q->lent = calloc(q->nrx, 1);
+	q->tx_free = calloc(q->ntx, sizeof(*q->tx_free));
+	if (!q->by_idx || !q->lent || !q->tx_free)
+		return -ENOMEM;
+	atomic_flag_clear(&q->tx_lock);
+	atomic_init(&q->state, Q_OFF);
+	/* The queue's page_pool cuts its buffers from the RX area, IOVA = UMEM address. */
+	return uxdp_port__set_rx_region(port, i, q->area, (size_t)q->nrx * ap->fsz, 0);
+}
+
+/* UMEM and socket on the interface's queue q->qid, and its xskmap entry. The
+ * queue must be OFF (no worker touches it); the caller publishes ON. */
+static int xq_bind(struct afxdp_port *ap, struct xsk_q *q, char *err, size_t err_sz)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = ap->ring,
@@ -246,28 +342,17 @@ static int xq_open(struct uxdp_port *port, struct afxdp_port *ap, struct xsk_q *
 		.rx_size = ap->ring,
 		.tx_size = ap->ring,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = (uint16_t)(bind_flags | XDP_USE_NEED_WAKEUP),
+		.bind_flags = (uint16_t)(ap->bind_flags | XDP_USE_NEED_WAKEUP),
 	};
 	int rc;
 
-	q->nrx = nframes;
-	q->ntx = ap->ring;
-	q->area_len = (size_t)(q->nrx + q->ntx) * ap->fsz;
-	q->area = mmap(NULL, q->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	if (q->area == MAP_FAILED) {
-		q->area = NULL;
-		return -ENOMEM;
-	}
-	q->by_idx = calloc(q->nrx, sizeof(*q->by_idx));
-	q->lent = calloc(q->nrx, 1);
-	q->tx_free = calloc(q->ntx, sizeof(*q->tx_free));
-	if (!q->by_idx || !q->lent || !q->tx_free)
-		return -ENOMEM;
+	memset(q->lent, 0, q->nrx);
 	for (uint32_t k = 0; k < q->ntx; k++)
 		q->tx_free[k] = (uint64_t)(q->nrx + q->ntx - 1 - k) * ap->fsz;
 	q->tx_free_cnt = q->ntx;
-	atomic_flag_clear(&q->tx_lock);
+	q->seen_dropped = q->seen_invalid = q->seen_ring_full = q->seen_fill_empty = 0;
+	q->empty_polls = q->bursts = 0;
+	q->bound = true; /* from here on xq_unbind cleans up */
 	rc = xsk_umem__create(&q->umem, q->area, q->area_len, &q->fq, &q->cq, &ucfg);
 	if (rc) {
 		q->umem = NULL;
@@ -279,7 +364,7 @@ static int xq_open(struct uxdp_port *port, struct afxdp_port *ap, struct xsk_q *
 	if (rc) {
 		q->xsk = NULL;
 		snprintf(err, err_sz, "%s queue %u: AF_XDP socket%s: %s", ap->ifname, q->qid,
-			 bind_flags & XDP_ZEROCOPY ? " (zero-copy asked)" : "", strerror(-rc));
+			 ap->bind_flags & XDP_ZEROCOPY ? " (zero-copy asked)" : "", strerror(-rc));
 		return rc;
 	}
 	q->fd = xsk_socket__fd(q->xsk);
@@ -299,8 +384,165 @@ static int xq_open(struct uxdp_port *port, struct afxdp_port *ap, struct xsk_q *
 			 strerror(errno));
 		return -errno;
 	}
-	/* The queue's page_pool cuts its buffers from the RX area, IOVA = UMEM address. */
-	return uxdp_port__set_rx_region(port, i, q->area, (size_t)q->nrx * ap->fsz, 0);
+	return 0;
+}
+
+/* --- the monitor thread ------------------------------------------------------------------- */
+
+/* Take queue i away from the data path: no redirects, the worker's answer, then
+ * the socket. Returns false if the worker has not answered yet (tried again later). */
+static bool mon_drain(struct afxdp_port *ap, uint16_t i)
+{
+	struct xsk_q *q = &ap->q[i];
+	struct timespec ts = { 0, 1000000 };
+
+	if (atomic_load(&q->state) == Q_ON) {
+		bpf_map_delete_elem(ap->map_fd, &q->qid); /* new packets: XDP_PASS */
+		atomic_store(&q->state, Q_DRAIN);
+		/* A TX burst inside the socket finishes; later ones see DRAIN. */
+		while (atomic_flag_test_and_set_explicit(&q->tx_lock, memory_order_acquire))
+			;
+		atomic_flag_clear_explicit(&q->tx_lock, memory_order_release);
+	}
+	for (int ms = 0; ms < MON_DRAIN_MS && atomic_load(&q->state) != Q_OFF &&
+			 !atomic_load(&ap->mon_quit); ms++)
+		nanosleep(&ts, NULL);
+	/* Acquire: everything the worker did with the queue happened before. */
+	if (atomic_load_explicit(&q->state, memory_order_acquire) != Q_OFF)
+		return false;
+	xq_unbind(ap, q, ap->port, i);
+	uxdp_pr(UXDP_WARN, "afxdp %s: queue %u is gone: socket closed, its buffers back\n",
+		ap->ifname, q->qid);
+	return true;
+}
+
+/* Put a fresh copy of our program in place of the running one (atomically:
+ * XDP_FLAGS_REPLACE), so that the driver installs it on every queue it has
+ * now: veth, for one, leaves queues added by ethtool -L without the program. */
+static void mon_reinstall_prog(struct afxdp_port *ap)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = ap->prog_fd);
+	int fd = load_redirect_prog(ap->map_fd), rc;
+
+	if (fd < 0) {
+		uxdp_pr(UXDP_WARN, "afxdp %s: reloading the redirect program: %s\n", ap->ifname,
+			strerror(errno));
+		return;
+	}
+	rc = bpf_xdp_attach((int)ap->kifindex, fd, ap->xdp_flags | XDP_FLAGS_REPLACE, &o);
+	if (rc) {
+		uxdp_pr(UXDP_WARN, "afxdp %s: re-installing the redirect program after a queue-"
+			"count change: %s\n", ap->ifname, strerror(-rc));
+		close(fd);
+		return;
+	}
+	close(ap->prog_fd);
+	ap->prog_fd = fd;
+}
+
+/* Make the sockets match the interface's queue count. */
+static void mon_reconcile(struct afxdp_port *ap)
+{
+	uint32_t n = if_channels(ap->ifname, NULL);
+	char err[256];
+
+	if (!n)
+		return; /* no answer: change nothing */
+	if (n != ap->mon_seen) {
+		if (n > ap->mon_seen)
+			mon_reinstall_prog(ap);
+		ap->mon_seen = n;
+	}
+	for (uint16_t i = 0; i < ap->nq && !atomic_load(&ap->mon_quit); i++) {
+		struct xsk_q *q = &ap->q[i];
+
+		if (q->qid >= n) { /* gone (or not there yet) */
+			if (q->bound)
+				mon_drain(ap, i);
+			continue;
+		}
+		if (atomic_load(&q->state) == Q_ON)
+			continue;
+		/* A socket left from a drain the worker had not answered: finish it. */
+		if (q->bound && !mon_drain(ap, i))
+			continue;
+		err[0] = 0;
+		if (xq_bind(ap, q, err, sizeof(err))) {
+			xq_unbind(ap, q, ap->port, i);
+			if (!q->bind_failed)
+				uxdp_pr(UXDP_WARN, "afxdp %s: queue %u appeared, binding failed "
+					"(retried): %s\n", ap->ifname, q->qid, err);
+			q->bind_failed = true;
+			continue;
+		}
+		q->bind_failed = false;
+		/* Release: the worker's acquire load sees the socket and rings. */
+		atomic_store_explicit(&q->state, Q_ON, memory_order_release);
+		uxdp_pr(UXDP_WARN, "afxdp %s: queue %u appeared (%u queues): socket bound\n",
+			ap->ifname, q->qid, n);
+	}
+}
+
+static void *mon_main(void *arg)
+{
+	struct afxdp_port *ap = arg;
+	struct pollfd pfd[2] = { { .fd = ap->mon_stop, .events = POLLIN },
+				 { .fd = ap->mon_nl, .events = POLLIN } };
+	char buf[8192];
+
+	for (;;) {
+		int rc = poll(pfd, 2, MON_PERIOD_MS);
+
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+		/* Any link event may be a channel change (drivers reset the link for
+		 * one): read them all, then look. */
+		if (rc > 0 && pfd[1].revents)
+			while (recv(ap->mon_nl, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+		mon_reconcile(ap);
+	}
+	return NULL;
+}
+
+static int mon_start(struct afxdp_port *ap, char *err, size_t err_sz)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+
+	ap->mon_stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ap->mon_nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (ap->mon_stop < 0 || ap->mon_nl < 0 ||
+	    bind(ap->mon_nl, (struct sockaddr *)&sa, sizeof(sa))) {
+		snprintf(err, err_sz, "%s: queue-count monitor: %s", ap->ifname, strerror(errno));
+		return -errno;
+	}
+	if ((errno = pthread_create(&ap->mon, NULL, mon_main, ap))) {
+		snprintf(err, err_sz, "%s: queue-count monitor thread: %s", ap->ifname,
+			 strerror(errno));
+		return -errno;
+	}
+	ap->mon_running = true;
+	return 0;
+}
+
+static void mon_stop(struct afxdp_port *ap)
+{
+	uint64_t one = 1;
+
+	if (ap->mon_running) {
+		atomic_store(&ap->mon_quit, true);
+		if (write(ap->mon_stop, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(ap->mon);
+		pthread_join(ap->mon, NULL);
+		ap->mon_running = false;
+	}
+	if (ap->mon_stop >= 0)
+		close(ap->mon_stop);
+	if (ap->mon_nl >= 0)
+		close(ap->mon_nl);
+	ap->mon_stop = ap->mon_nl = -1;
 }
 
 static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_t err_sz)
@@ -385,7 +627,7 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 	ap = calloc(1, sizeof(*ap));
 	if (!ap)
 		return -ENOMEM;
-	ap->map_fd = ap->prog_fd = -1;
+	ap->map_fd = ap->prog_fd = ap->mon_nl = ap->mon_stop = -1;
 	memcpy(ap->ifname, args, nlen);
 	ap->kifindex = if_nametoindex(ap->ifname);
 	if (!ap->kifindex) {
@@ -403,9 +645,11 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 			return -EINVAL;
 		}
 	}
+	ap->nq_tx = nq;
 	if (!nq) {
-		uint32_t n = if_rx_queues(ap->ifname);
+		uint32_t max, n = if_channels(ap->ifname, &max);
 
+		n = n ? n : 1;
 		if (n > UXDP_PORT_MAX_QUEUES) {
 			snprintf(err, err_sz, "%s has %u RX queues, at most %d in one port: name "
 				 "them (afxdp:%s/0-%d)", ap->ifname, n, UXDP_PORT_MAX_QUEUES,
@@ -413,13 +657,20 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 			free(ap);
 			return -EINVAL;
 		}
-		for (; nq < n; nq++)
+		/* Room for every queue the interface may get (ethtool -L), bound as
+		 * they appear; the ones there now are bound below. */
+		ap->all_queues = true;
+		ap->nq_tx = (uint16_t)n;
+		max = max < n ? n : max > UXDP_PORT_MAX_QUEUES ? UXDP_PORT_MAX_QUEUES : max;
+		for (; nq < max; nq++)
 			qs[nq] = nq;
 	}
 	ap->nq = nq;
 	ap->fsz = uxdp_port__frame_size(port);
 	ap->ring = (uint32_t)ring;
 	ap->busy_poll = (uint32_t)busy;
+	ap->bind_flags = bind_flags;
+	ap->port = port;
 	if (!frames)
 		frames = 2 * ring; /* the fill ring full, and as many in the data path */
 	if (frames < ring + XSK_BURST) {
@@ -429,6 +680,7 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 		free(ap);
 		return -EINVAL;
 	}
+	ap->nframes = (uint32_t)frames;
 	for (uint16_t i = 0; i < nq; i++) {
 		ap->q[i].qid = qs[i];
 		ap->q[i].fd = -1;
@@ -468,9 +720,18 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 	ap->attached = true;
 	ap->xdp_flags = xdp_flags;
 	for (uint16_t i = 0; i < nq; i++) {
-		rc = xq_open(port, ap, &ap->q[i], i, (uint32_t)frames, bind_flags, err, err_sz);
+		rc = xq_prepare(port, ap, &ap->q[i], i);
+		if (rc) {
+			snprintf(err, err_sz, "%s queue %u: UMEM area: %s", ap->ifname, ap->q[i].qid,
+				 strerror(-rc));
+			goto err;
+		}
+		if (i >= ap->nq_tx)
+			continue;
+		rc = xq_bind(ap, &ap->q[i], err, err_sz);
 		if (rc)
 			goto err;
+		atomic_store(&ap->q[i].state, Q_ON);
 	}
 	/* Say what the kernel actually gave us. */
 	{
@@ -490,10 +751,21 @@ static int afxdp_open(struct uxdp_port *port, const char *args, char *err, size_
 		if (ap->busy_poll)
 			m += snprintf(m, sizeof(mode) - (size_t)(m - mode), ", busy-poll %u us",
 				      ap->busy_poll);
-		m += snprintf(m, sizeof(mode) - (size_t)(m - mode), ", queue%s", nq > 1 ? "s" : "");
-		for (uint16_t i = 0; i < nq && m < mode + sizeof(mode) - 8; i++)
+		m += snprintf(m, sizeof(mode) - (size_t)(m - mode), ", queue%s",
+			      ap->nq_tx > 1 ? "s" : "");
+		for (uint16_t i = 0; i < ap->nq_tx && m < mode + sizeof(mode) - 8; i++)
 			m += snprintf(m, sizeof(mode) - (size_t)(m - mode), "%s%u", i ? "," : " ",
 				      ap->q[i].qid);
+		if (nq > ap->nq_tx && m < mode + sizeof(mode) - 40)
+			snprintf(m, sizeof(mode) - (size_t)(m - mode),
+				 " (%u-%u bound when they appear)", ap->q[ap->nq_tx].qid,
+				 ap->q[nq - 1].qid);
+	}
+	if (nq > ap->nq_tx) {
+		ap->mon_seen = ap->nq_tx;
+		rc = mon_start(ap, err, err_sz);
+		if (rc)
+			goto err;
 	}
 	uxdp_port__set_rxq_cnt(port, nq);
 	uxdp_port__set_priv(port, ap);
@@ -581,7 +853,16 @@ static uint16_t afxdp_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame
 	struct uxdp_page_pool *pool = uxdp_port__rx_pool(port, qid);
 	uint32_t rcvd, idx, errors = 0;
 	uint16_t got = 0;
+	/* Acquire pairs with the monitor's ON: the socket and rings are set up. */
+	int st = atomic_load_explicit(&q->state, memory_order_acquire);
 
+	if (__builtin_expect(st != Q_ON, 0)) {
+		/* The monitor takes the queue away: answer that we are out (release:
+		 * what we did with it happens before its acquire). */
+		if (st == Q_DRAIN)
+			atomic_store_explicit(&q->state, Q_OFF, memory_order_release);
+		return 0;
+	}
 	fill(ap, q, pool);
 	rcvd = xsk_ring_cons__peek(&q->rx, n, &idx);
 	if (!rcvd) {
@@ -630,11 +911,15 @@ static uint16_t afxdp_tx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame
 			 uint16_t n)
 {
 	struct afxdp_port *ap = uxdp_port__priv(port);
-	struct xsk_q *q = &ap->q[qid % ap->nq];
+	struct xsk_q *q = &ap->q[qid % ap->nq_tx];
 	uint32_t done, idx, k, lim;
 
 	while (atomic_flag_test_and_set_explicit(&q->tx_lock, memory_order_acquire))
 		;
+	if (__builtin_expect(atomic_load_explicit(&q->state, memory_order_relaxed) != Q_ON, 0)) {
+		atomic_flag_clear_explicit(&q->tx_lock, memory_order_release);
+		return 0; /* its queue is being taken away: the caller keeps the frames */
+	}
 	/* Completed TX buffers back on the stack. */
 	done = xsk_ring_cons__peek(&q->cq, q->ntx, &idx);
 	for (k = 0; k < done; k++)

@@ -16,6 +16,11 @@ Cases (BACKEND is the port backend of da/db: afpacket or afxdp):
              and no frame is left in flight (page_pool in_flight = 0)
   queues     two RX queues per veth end on two workers (afxdp: a socket per queue;
              afpacket: fanout); a queue-count change during the run
+  queue_grow  veth ends with room for 4 queues running 2: grow to 4 during a stream (afxdp
+             binds sockets to the new queues; they carry traffic after), shrink back
+             (refused by the kernel under bound AF_XDP sockets); exact counts around it
+  mtu        MTU 1500 -> 3000 mid-stream (exact), then frames longer than a buffer:
+             rx_errors, never truncated
   kernel_drops  uxdpd stopped (SIGSTOP) during a stream into a tiny ring: every lost
              datagram is a kernel drop the port counted (sent == received + drops, exact)
   spec_errors  bad afpacket:/afxdp:/tap: specs and host lines: clear errors, nothing left
@@ -718,6 +723,139 @@ def case_queues():
         d.stop()
 
 
+def channels(ns, dev, rx, tx):
+    return run("ethtool", "-L", dev, "rx", str(rx), "tx", str(tx), ns=ns, check=False)
+
+
+def case_queue_grow():
+    # Veth ends made with room for 4 queues and running 2. afxdp on all queues: sockets on
+    # 0,1 now and 2,3 once they appear; afpacket (fanout, queues=2) does not care. During a
+    # stream the queue count grows 2 -> 4 (da RX first, then va TX, as veth with XDP
+    # wants): no crash, and after it the new queues carry traffic, every datagram
+    # accounted. Then 4 -> 2: the kernel refuses it under bound AF_XDP sockets, and after
+    # the try the port still works exactly; at exit nothing is in flight.
+    for ns, dev in ((NS_D, "da"), (NS_A, "va")):
+        run("ethtool", "-L", dev, "rx", "2", "tx", "2", ns=ns)
+    spec = "afxdp:{}" if BACKEND == "afxdp" else "afpacket:{},queues=2" + RING
+    d = Daemon(f"workers 2\npin no\nport a {spec.format('da')}\nport b {spec.format('db')}\n"
+               f"object o {FWD}\nattach a o prog=l2fwd\nattach b o prog=l2fwd\n")
+    try:
+        static_neighbours()
+        a = port_stats("a")
+        if BACKEND == "afxdp" and (len(a["queues"]) != 4 or "queues 0,1 (2-3 bound when "
+                                   "they appear)" not in a["mode"]):
+            fail(f"afxdp on all of da's queues: want 4 (2 bound): {a['mode']!r}, "
+                 f"{len(a['queues'])} queues")
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 2000, 500, flows=16)
+        lost = check_udp_accounted("UDP on 2 of 4 queues", sent, got, 2000, 500, 0)
+        per_q = [q["rx_packets"] for q in port_stats("a")["queues"]]
+        if BACKEND == "afxdp" and (per_q[2:] != [0, 0] or 0 in per_q[:2]):
+            fail(f"traffic on 2 queues, per queue: {per_q}")
+
+        def grow():
+            time.sleep(0.3)
+            for ns, dev in ((NS_D, "da"), (NS_A, "va")):
+                p = channels(ns, dev, 4, 4)
+                if p.returncode:
+                    fail(f"ethtool -L {dev} rx 4 tx 4: {p.stderr}")
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 3000, 500, port=9001, during=grow, flows=16)
+        if d.p.poll() is not None:
+            fail(f"uxdpd died on the queue-count change:\n{d.output()}")
+        if sent[0] != 3000 or got[0] > 3000:
+            fail(f"UDP during the change: sent {sent}, received {got}")
+        if BACKEND == "afxdp":
+            # The monitor binds 2 and 3; the owner worker fills their rings (lends buffers).
+            wait_for("sockets on queues 2 and 3", lambda: all(
+                q["page_pool"]["in_flight"] > 0 for q in port_stats("a")["queues"][2:]))
+            if "queue 3 appeared" not in d.output():
+                fail(f"no bind message for queue 3:\n{d.output()}")
+        # Losses during the change (link reset, queues without a socket yet: XDP_PASS) are
+        # not accounted; from here on everything is again.
+        wait_for("the link after the change", lambda: ping(NS_A, IP_B, 1).returncode == 0)
+        base = port_stats("a")["total"], port_stats("b")["total"]
+        lost = base[0]["rx_kernel_drops"] + base[0]["rx_errors"] + \
+            base[1]["rx_kernel_drops"] + base[1]["rx_errors"]
+        q0 = [q["rx_packets"] for q in port_stats("a")["queues"]]
+        # 64 flows: each of va's 4 TX queues (so da's RX queues) gets some (a queue without
+        # any has odds 4 x (3/4)^64).
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 4000, 500, port=9002, flows=64)
+        lost = check_udp_accounted("UDP on 4 queues", sent, got, 4000, 500, lost)
+        q1 = [q["rx_packets"] for q in port_stats("a")["queues"]]
+        grown = [y - x for x, y in zip(q0, q1)]
+        if BACKEND == "afxdp" and (len(grown) != 4 or 0 in grown):
+            fail(f"after the grow every queue should carry traffic: per queue {grown}")
+        # Shrink back: va's TX first (allowed), then da's RX.
+        if channels(NS_A, "va", 2, 2).returncode:
+            fail("ethtool -L va rx 2 tx 2 refused")
+        p = channels(NS_D, "da", 2, 2)
+        if BACKEND == "afxdp" and (p.returncode == 0 or "AF_XDP" not in p.stderr):
+            fail(f"the kernel let queues 2,3 go under bound AF_XDP sockets: {p.stderr}")
+        if d.p.poll() is not None:
+            fail(f"uxdpd died on the shrink:\n{d.output()}")
+        wait_for("the link after the shrink", lambda: ping(NS_A, IP_B, 1).returncode == 0)
+        st = port_stats("a")["total"], port_stats("b")["total"]
+        lost = st[0]["rx_kernel_drops"] + st[0]["rx_errors"] + st[1]["rx_kernel_drops"] + \
+            st[1]["rx_errors"]
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 2000, 500, port=9003, flows=16)
+        check_udp_accounted("UDP after the shrink", sent, got, 2000, 500, lost)
+        print(f"ok: [{port_stats('a')['mode']}] 2 -> 4 queues during a stream, then 4000 "
+              f"datagrams on every queue (per queue {grown}); shrink to 2: exit "
+              f"{p.returncode} ({p.stderr.strip()}), 2000 more exact")
+    finally:
+        d.stop()
+
+
+def case_mtu():
+    # MTU 1500 -> 3000 on the whole path in the middle of a stream: the stream and then
+    # 2900-byte datagrams (whole frames fit a buffer) pass exactly. Then da/va to 5000 and
+    # datagrams longer than a buffer's room: counted in rx_errors, never truncated
+    # (afxdp native on veth: the kernel refuses an MTU over one page on va; said and
+    # checked).
+    d = Daemon(ports_conf(FWD, "l2fwd", "l2fwd"))
+    try:
+        static_neighbours()
+
+        def raise_mtu():
+            time.sleep(0.3)
+            for ns, dev in ((NS_B, "vb"), (NS_D, "db"), (NS_D, "da"), (NS_A, "va")):
+                run("ip", "link", "set", dev, "mtu", "3000", ns=ns)
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 3000, 1000, during=raise_mtu)
+        lost = check_udp_accounted("UDP across the MTU change", sent, got, 3000, 1000, 0)
+        sent, got = udp_stream(NS_B, IP_B, NS_A, 500, 2900, port=9001)
+        lost = check_udp_accounted("2900-byte datagrams", sent, got, 500, 2900, lost)
+        a = port_stats("a")["total"]
+        if a["rx_bytes"] < 500 * 2942:
+            fail(f"jumbo frames not received whole: {a}")
+        p = run("ip", "link", "set", "va", "mtu", "5000", ns=NS_A, check=False)
+        if BACKEND == "afxdp" and "native" in port_stats("a")["mode"]:
+            if p.returncode == 0:
+                fail("veth took an MTU over a page with native XDP on its peer")
+            print(f"ok: [{port_stats('a')['mode']}] MTU 3000 mid-stream: 3000 x 1000 B + "
+                  f"500 x 2900 B exact; MTU 5000 refused by veth ({p.stderr.strip()})")
+            return
+        if p.returncode:
+            fail(f"ip link set va mtu 5000: {p.stderr}")
+        run("ip", "link", "set", "da", "mtu", "5000", ns=NS_D)
+        err0 = port_stats("a")["total"]["rx_errors"]
+        rx = py(NS_B, UDP_RECV, IP_B, 9002, 4)
+        wait_ready(rx, "UDP receiver")
+        for size in (600, 4500, 600, 4500, 600, 4500, 600):
+            if finish(py(NS_A, UDP_SEND, IP_B, 9002, 1, size), "UDP sender") != [1, size]:
+                fail("sender")
+        got = finish(rx, "UDP receiver")
+        if got != [4, 4 * 600]:
+            fail(f"received {got}, want only the 4 small datagrams")
+        a = wait_for("3 oversize frames in rx_errors",
+                     lambda: (lambda t: t if t["rx_errors"] - err0 >= 3 else None)(
+                         port_stats("a")["total"]))
+        if a["rx_errors"] - err0 != 3:
+            fail(f"rx_errors grew by {a['rx_errors'] - err0}, want 3: {a}")
+        print(f"ok: [{port_stats('a')['mode']}] MTU 3000 mid-stream: 3000 x 1000 B + "
+              f"500 x 2900 B exact; MTU 5000: 3 x 4542 B frames in rx_errors, none truncated")
+    finally:
+        d.stop()
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 if __name__ == "__main__":
@@ -729,7 +867,7 @@ if __name__ == "__main__":
     # count every packet do not retry: they check that each lost packet is one the port
     # counted (rx_kernel_drops, from PACKET_STATISTICS / XDP_STATISTICS), exactly.
     try:
-        setup_topology(queues=2 if CASE == "queues" else 1)
+        setup_topology(queues={"queues": 2, "queue_grow": 4}.get(CASE, 1))
         CASES[CASE]()
     finally:
         teardown_topology()
