@@ -87,9 +87,20 @@ struct uxdp_dp_opts {
 	bool no_pin;
 	uxdp_dp_exception_fn on_exception;
 	void *exception_cookie;
+	/**
+	 * Let an idle worker sleep: after UXDP_DP_IDLE_POLLS empty polls in a row
+	 * it asks its application sockets for a TX kick (XDP_RING_NEED_WAKEUP on
+	 * their TX rings) and waits on its eventfd doorbell for at most this many
+	 * microseconds (ports without a wake-up fd are polled again after that).
+	 * 0 = never sleep: poll all the time (lowest latency, one core per worker).
+	 */
+	uint32_t idle_sleep_us;
 	size_t : 0;
 };
-#define uxdp_dp_opts__last_field exception_cookie
+#define uxdp_dp_opts__last_field idle_sleep_us
+
+/** Empty polls in a row after which a worker may sleep (uxdp_dp_opts.idle_sleep_us). */
+#define UXDP_DP_IDLE_POLLS 1024
 
 /** @brief Counters of one RX queue (or summed), by what happened to its frames. */
 struct uxdp_dp_queue_stats {
@@ -110,6 +121,7 @@ struct uxdp_dp_worker_stats {
 	uint64_t cpumap_drop; /**< dropped there (full queue, cpumap program verdict) */
 	uint64_t cpumap_pass;
 	uint64_t xmit_err;    /**< redirected frames an egress TX queue did not take */
+	uint64_t sleeps;      /**< times the worker slept on its doorbell (idle_sleep_us) */
 };
 
 /** @brief Make a data path (no threads yet). NULL with errno (EINVAL, ENOMEM). */
@@ -165,6 +177,9 @@ UXDP_API int uxdp_dp__get_stats(const struct uxdp_dp *dp, const struct uxdp_port
 UXDP_API int uxdp_dp__get_worker_stats(const struct uxdp_dp *dp, uint32_t worker,
 				       struct uxdp_dp_worker_stats *stats);
 UXDP_API uint32_t uxdp_dp__worker_cnt(const struct uxdp_dp *dp);
+
+/** @brief Wake worker w if it sleeps (uxdp_dp_opts.idle_sleep_us); any thread. */
+UXDP_API void uxdp_dp__wake(struct uxdp_dp *dp, uint32_t worker);
 
 #ifdef __cplusplus
 }

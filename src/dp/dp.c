@@ -7,6 +7,8 @@
  * running the old program), worker threads pinned to CPUs, and counters.
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,7 @@ struct uxdp_dp *uxdp_dp__new(const struct uxdp_dp_opts *opts)
 	dp->n_workers = n;
 	dp->vector = vec;
 	dp->per_packet = UXDP_OPTS_GET(opts, per_packet, false);
+	dp->idle_sleep_us = UXDP_OPTS_GET(opts, idle_sleep_us, 0);
 	dp->no_pin = UXDP_OPTS_GET(opts, no_pin, false);
 	dp->on_exception = UXDP_OPTS_GET(opts, on_exception, NULL);
 	dp->exception_cookie = UXDP_OPTS_GET(opts, exception_cookie, NULL);
@@ -68,9 +71,10 @@ struct uxdp_dp *uxdp_dp__new(const struct uxdp_dp_opts *opts)
 
 		w->dp = dp;
 		w->idx = i;
+		w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		w->rxq = calloc(DP_MAX_RXQ, sizeof(*w->rxq));
 		w->cpumap_in = uxdp_ring_create(CPUMAP_RING);
-		if (!w->rxq || !w->cpumap_in || make_exec(dp, w))
+		if (!w->rxq || !w->cpumap_in || w->wake_fd < 0 || make_exec(dp, w))
 			goto err_workers;
 	}
 	return dp;
@@ -108,6 +112,8 @@ void uxdp_dp__free(struct uxdp_dp *dp)
 		uxdp_exec__free(w->ex);
 		free(w->rxq);
 		free(w->xsk); /* the sockets themselves belong to their owner (uxdpd) */
+		if (w->wake_fd >= 0)
+			close(w->wake_fd);
 	}
 	for (uint32_t i = 0; i < dp->n_ports; i++) {
 		struct uxdp_prog *p = atomic_exchange(&dp->ports[i].prog, NULL);
@@ -236,8 +242,10 @@ int uxdp_dp__attach(struct uxdp_dp *dp, struct uxdp_port *port, struct uxdp_prog
 		for (uint32_t i = 0; i < dp->n_workers; i++)
 			while (atomic_load(&dp->running) &&
 			       atomic_load_explicit(&dp->workers[i].qs_seq,
-						    memory_order_acquire) == seen[i])
+						    memory_order_acquire) == seen[i]) {
+				uxdp_dp__wake(dp, i);
 				nanosleep(&ts, NULL);
+			}
 	}
 	pthread_mutex_unlock(&dp->ctl_lock);
 	if (old)
@@ -280,8 +288,9 @@ int uxdp_dp_call_on_worker(struct uxdp_dp *dp, uint32_t worker,
 		pthread_mutex_unlock(&dp->ctl_lock);
 		return 0;
 	}
-	/* Release: c is complete before the worker can see it. */
-	atomic_store_explicit(&w->call, &c, memory_order_release);
+	/* c is complete before the worker can see it; then wake it if it sleeps. */
+	atomic_store_explicit(&w->call, &c, memory_order_seq_cst);
+	uxdp_dp__wake(dp, worker);
 	while (!atomic_load_explicit(&c.done, memory_order_acquire)) {
 		if (!atomic_load(&dp->running)) {
 			/* Stopped meanwhile: the worker will not poll again. */
@@ -317,6 +326,40 @@ int uxdp_dp__poll(struct uxdp_dp *dp, uint32_t worker)
 	return uxdp_dp_worker_poll(&dp->workers[worker]);
 }
 
+void uxdp_dp__wake(struct uxdp_dp *dp, uint32_t worker)
+{
+	uint64_t one = 1;
+
+	if (worker < dp->n_workers &&
+	    atomic_load_explicit(&dp->workers[worker].sleeping, memory_order_seq_cst))
+		(void)!write(dp->workers[worker].wake_fd, &one, sizeof(one));
+}
+
+/*
+ * Sleep on the doorbell until a kick, a control call, stop, or the timeout.
+ * Publishing `sleeping` and then looking for work once more (seq_cst on both
+ * sides) closes the race with a kick that comes just before the sleep.
+ */
+static void worker_sleep(struct dp_worker *w)
+{
+	struct uxdp_dp *dp = w->dp;
+	struct timespec ts = {dp->idle_sleep_us / 1000000, (dp->idle_sleep_us % 1000000) * 1000};
+	struct pollfd pfd = {.fd = w->wake_fd, .events = POLLIN};
+	uint64_t v;
+
+	atomic_store_explicit(&w->sleeping, true, memory_order_seq_cst);
+	if (!(w->xsk && uxdp_xsk_dp_need_wakeup(w, true)) && !uxdp_dp_worker_poll(w) &&
+	    !atomic_load(&dp->stop) && !atomic_load(&w->call)) {
+		dp_stat_add(&w->sleeps, 1);
+		ppoll(&pfd, 1, &ts, NULL);
+	}
+	atomic_store_explicit(&w->sleeping, false, memory_order_seq_cst);
+	(void)!read(w->wake_fd, &v, sizeof(v));
+	if (w->xsk)
+		uxdp_xsk_dp_need_wakeup(w, false);
+	w->idle_polls = 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -331,9 +374,17 @@ static void *worker_main(void *arg)
 			&set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
-	while (!atomic_load_explicit(&dp->stop, memory_order_acquire))
-		if (!uxdp_dp_worker_poll(w))
+	while (!atomic_load_explicit(&dp->stop, memory_order_acquire)) {
+		if (uxdp_dp_worker_poll(w)) {
+			w->idle_polls = 0;
+			continue;
+		}
+		if (!dp->idle_sleep_us || ++w->idle_polls < UXDP_DP_IDLE_POLLS) {
 			sched_yield(); /* idle: let a sibling on the same core run */
+			continue;
+		}
+		worker_sleep(w);
+	}
 	uxdp_dp_worker_poll(w); /* one last round: nothing stays queued */
 	return NULL;
 }
@@ -364,7 +415,9 @@ void uxdp_dp__stop(struct uxdp_dp *dp)
 {
 	if (!atomic_load(&dp->running))
 		return;
-	atomic_store_explicit(&dp->stop, true, memory_order_release);
+	atomic_store_explicit(&dp->stop, true, memory_order_seq_cst);
+	for (uint32_t i = 0; i < dp->n_workers; i++)
+		uxdp_dp__wake(dp, i);
 	for (uint32_t i = 0; i < dp->n_workers; i++)
 		pthread_join(dp->workers[i].thread, NULL);
 	/* Frames a worker sent to another after that one's last round: drain the
@@ -426,6 +479,7 @@ int uxdp_dp__get_worker_stats(const struct uxdp_dp *dp, uint32_t worker,
 	s->cpumap_drop = RD(w->cpumap_drop);
 	s->cpumap_pass = RD(w->cpumap_pass);
 	s->xmit_err = RD(w->xmit_err);
+	s->sleeps = RD(w->sleeps);
 	return 0;
 }
 

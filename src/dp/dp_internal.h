@@ -76,9 +76,13 @@ struct dp_worker {
 	uint64_t cpu_dirty;
 	/* Frames other workers redirected here through a cpumap. */
 	struct uxdp_ring *cpumap_in;
+	/* Doorbell of a sleeping worker (eventfd), and whether it sleeps. */
+	int wake_fd;
+	_Atomic bool sleeping;
+	uint32_t idle_polls;
 	/* Quiescent-state counter for program replacement (see uxdp_dp__attach). */
 	_Atomic uint64_t qs_seq;
-	_Atomic uint64_t polls, cpumap_rx, cpumap_drop, cpumap_pass, xmit_err;
+	_Atomic uint64_t polls, cpumap_rx, cpumap_drop, cpumap_pass, xmit_err, sleeps;
 	pthread_t thread;
 	/* Scratch of one vector. */
 	struct uxdp_xdp_buff xb;
@@ -92,6 +96,7 @@ struct dp_worker {
 struct uxdp_dp {
 	uint32_t n_workers;
 	uint32_t vector;
+	uint32_t idle_sleep_us;
 	bool per_packet, no_pin;
 	uint32_t cpus[UXDP_DP_MAX_WORKERS];
 	bool have_cpus;
@@ -128,6 +133,9 @@ int uxdp_dp_rxq_worker(const struct uxdp_dp *dp, const struct uxdp_port *port, u
 void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
 		    struct uxdp_map *map, uint32_t key);
 int uxdp_xsk_dp_poll(struct dp_worker *w);
+/* Ask (need) or stop asking the worker's sockets for TX kicks; returns work
+ * found meanwhile (then the worker must not sleep). */
+int uxdp_xsk_dp_need_wakeup(struct dp_worker *w, bool need);
 
 /* rx.c: one poll round of a worker. */
 int uxdp_dp_worker_poll(struct dp_worker *w);

@@ -350,6 +350,17 @@ static inline uint64_t mono_ns(void)
  * and never costs a system call. One message at most until the application
  * has drained the previous one (signals vs drained).
  */
+static bool send_wakeup(struct uxdp_xsk_srv *xs)
+{
+	if (__atomic_load_n(xs->rx.drained, __ATOMIC_RELAXED) != xs->signals)
+		return false; /* the last one is still unread: the fd is readable */
+	xs->signals++;
+	__atomic_store_n(xs->rx.signals, xs->signals, __ATOMIC_RELEASE);
+	send(xs->conn_fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL);
+	xsk_stat_add(&xs->wakeups, 1);
+	return true;
+}
+
 static void wake_check(struct uxdp_xsk_srv *xs, uint64_t *now)
 {
 	uint32_t cons = __atomic_load_n(xs->rx.consumer, __ATOMIC_RELAXED);
@@ -365,14 +376,8 @@ static void wake_check(struct uxdp_xsk_srv *xs, uint64_t *now)
 		xs->wake_since = *now;
 		return;
 	}
-	if (*now - xs->wake_since < XSK_WAKE_NS ||
-	    __atomic_load_n(xs->rx.drained, __ATOMIC_RELAXED) != xs->signals)
-		return;
-	xs->signals++;
-	__atomic_store_n(xs->rx.signals, xs->signals, __ATOMIC_RELEASE);
-	send(xs->conn_fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL);
-	xsk_stat_add(&xs->wakeups, 1);
-	xs->wake_since = *now;
+	if (*now - xs->wake_since >= XSK_WAKE_NS && send_wakeup(xs))
+		xs->wake_since = *now;
 }
 
 int uxdp_xsk_dp_poll(struct dp_worker *w)
@@ -397,6 +402,34 @@ int uxdp_xsk_dp_poll(struct dp_worker *w)
 			wake_check(xs, &now);
 	}
 	return total;
+}
+
+/*
+ * The worker is about to sleep (need) or woke up. Sleeping, it serves TX
+ * rings only when kicked, so sockets bound with XDP_USE_NEED_WAKEUP see the
+ * flag on their TX ring; an application whose RX ring still holds entries is
+ * woken now rather than after the sleep. Returns 1 if a TX ring has work (the
+ * kick may have come before the flag was visible): then do not sleep.
+ */
+int uxdp_xsk_dp_need_wakeup(struct dp_worker *w, bool need)
+{
+	struct dp_xsk_worker *xw = w->xsk;
+	int work = 0;
+
+	for (uint32_t i = 0; i < xw->n; i++) {
+		struct uxdp_xsk_srv *xs = xw->socks[i];
+
+		if (xs->tx.size && xs->need_wakeup) {
+			__atomic_store_n(xs->tx.flags, need ? XDP_RING_NEED_WAKEUP : 0,
+					 __ATOMIC_SEQ_CST);
+			if (need && ring_cons_avail(&xs->tx, 1))
+				work = 1;
+		}
+		if (need && xs->rx.size &&
+		    __atomic_load_n(xs->rx.consumer, __ATOMIC_RELAXED) != xs->rx.own)
+			send_wakeup(xs);
+	}
+	return work;
 }
 
 /* --- membership (through uxdp_dp_call_on_worker) ----------------------------------------- */

@@ -697,8 +697,10 @@ void uxdp_xsk_srv_release(struct uxdp_xsk_srv *xs)
 
 void uxdp_xsk_srv_kick(struct uxdp_xsk_srv *xs)
 {
-	/* Workers poll every ring on every round, so a kick needs no action. */
+	/* A running worker polls every ring on every round; a sleeping one
+	 * (idle_sleep_us) waits on its doorbell. */
 	atomic_fetch_add_explicit(&xs->kicks, 1, memory_order_relaxed);
+	uxdp_dp__wake(xs->dp, xs->worker);
 }
 
 /* --- introspection ----------------------------------------------------------------------- */

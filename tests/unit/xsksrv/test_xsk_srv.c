@@ -771,3 +771,51 @@ UXDP_TEST(xskmap_selects_socket, fast)
 	app_fini(&b);
 	return UXDP_TEST_PASS;
 }
+
+/* An idle worker sleeps on its doorbell with NEED_WAKEUP on the TX ring; a
+ * kick wakes it and the frame goes out (without the kick it would sleep 10 s). */
+UXDP_TEST(need_wakeup_kick, slow)
+{
+	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .no_pin = true, .idle_sleep_us = 10000000);
+	struct uxdp_dp_worker_stats ws;
+	struct uxdp_xsk_stats st;
+	struct uxdp_xsk_srv *xs;
+	char err[256];
+	struct rig r;
+	struct app a;
+	int i;
+
+	r.port = uxdp_port__open("null:", NULL);
+	ASSERT_NOT_NULL(r.port);
+	r.dp = uxdp_dp__new(&o);
+	ASSERT_NOT_NULL(r.dp);
+	ASSERT_OK(uxdp_dp__add_port(r.dp, r.port));
+	ASSERT_OK(uxdp_dp__assign_all(r.dp));
+	ASSERT_OK(app_init(&a, XDP_USE_NEED_WAKEUP));
+	ASSERT_OK(uxdp_dp__start(r.dp));
+	xs = bind_app(&r, &a, err, sizeof(err)); /* a control call wakes the worker */
+	ASSERT_NOT_NULL(xs);
+	for (i = 0; i < 5000; i++) {
+		uxdp_dp__get_worker_stats(r.dp, 0, &ws);
+		if (ws.sleeps && (__atomic_load_n(ring_word(TX(&a), UXDP_XSK_RING_OFF_FLAGS),
+						  __ATOMIC_SEQ_CST) & XDP_RING_NEED_WAKEUP))
+			break;
+		usleep(1000);
+	}
+	ASSERT_TRUE(ws.sleeps > 0);
+	ASSERT_TRUE(*ring_word(TX(&a), UXDP_XSK_RING_OFF_FLAGS) & XDP_RING_NEED_WAKEUP);
+	prod_desc(TX(&a), 3 * CHUNK, 60, 0);
+	uxdp_xsk_srv_kick(xs);
+	for (i = 0; i < 5000 && !avail(CQ(&a)); i++)
+		usleep(1000);
+	ASSERT_EQ(avail(CQ(&a)), 1);
+	ASSERT_EQ(cq_addr(&a, 0), 3 * CHUNK);
+	uxdp_xsk_srv_stats(xs, &st);
+	ASSERT_EQ(st.kicks, 1);
+	ASSERT_EQ(st.tx_packets, 1);
+	uxdp_xsk_srv_release(xs); /* wakes it again for the removal */
+	uxdp_dp__stop(r.dp);	  /* and for the stop */
+	rig_fini(&r);
+	app_fini(&a);
+	return UXDP_TEST_PASS;
+}
