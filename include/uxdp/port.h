@@ -23,7 +23,10 @@
  *                                             stack (the XDP_PASS host stage)
  *   afxdp:IFNAME[/Q[/Q...]][,mode=auto|zerocopy|copy][,xdp=auto|native|generic]
  *       [,ring=N][,frames=N][,busy_poll=USEC] AF_XDP sockets (with libxdp), one per RX
- *                                             queue; the UMEM is the RX pools' memory
+ *                                             queue; the UMEM is the RX pools' memory;
+ *                                             without /Q, one uxdp queue per queue the
+ *                                             interface may have (ethtool max), bound
+ *                                             as they appear (ethtool -L)
  * A backend is an ops table (open, close, rx_burst, tx_burst); the real-NIC
  * backends register theirs with uxdp_port__register_ops().
  *
