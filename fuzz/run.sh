@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Run the libFuzzer targets of a build for SECONDS each:  fuzz/run.sh BUILD SECONDS [TARGET...]
-# (targets: elf_loader, jit_diff, verifier; default all)
+# (targets: elf_loader, jit_diff, verifier, ctl; default all)
 # The corpus grows in BUILD/fuzz/corpus-<target> (seeded from the test objects);
 # crash reproducers land in BUILD/fuzz/artifacts/. FUZZ_SEED=N fixes libFuzzer's seed
 # (make check's brief runs use it, so the same build explores the same inputs each time;
@@ -14,7 +14,7 @@ FUZZDIR=$BUILD/fuzz
 status=0
 found=0
 if [ $# -ge 2 ]; then shift 2; else shift $#; fi
-TARGETS=${*:-elf_loader jit_diff verifier}
+TARGETS=${*:-elf_loader jit_diff verifier ctl}
 for target in $TARGETS; do
 	bin=$FUZZDIR/fuzz_$target
 	if [ ! -x "$bin" ]; then

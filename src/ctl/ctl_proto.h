@@ -29,6 +29,8 @@
  *             {"id":N,"zero_copy":bool,"mode":"..."}; afterwards only
  *             XSK_STATS and XSK_MAP_KEY requests and zero-length kicks are
  *             accepted on it, and closing it releases the socket.
+ *             Zero-length messages on a connection that is no socket are
+ *             ignored (no reply; with fds: counted as refused, fds closed).
  *   XSK_STATS (nothing; on a bound connection)  -> JSON: the socket's counters
  *   XSK_MAP_KEY map[64] ("" = every xskmap) key:u32 reserved:u32 (bound connection)
  *
