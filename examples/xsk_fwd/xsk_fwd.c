@@ -110,31 +110,34 @@ static uint16_t ip_csum(const void *hdr, size_t len)
 	return (uint16_t)~sum;
 }
 
-/* Ethernet + IPv4 + UDP from 10.0.0.1:9 to 10.0.0.2:9, size bytes in all. */
-static void build_udp(void *buf, unsigned int size)
+/* Ethernet + IPv4 + UDP from 10.0.0.1:9 to 10.0.0.2:9, size bytes in all.
+ * The headers are built apart and copied in: the IPv4 header sits at offset 14
+ * of the frame, not aligned for struct iphdr. */
+static void build_udp(unsigned char *buf, unsigned int size)
 {
 	static const unsigned char dst[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
 	static const unsigned char src[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
-	struct ethhdr *eth = buf;
-	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	struct ethhdr eth = {.h_proto = htons(ETH_P_IP)};
+	struct iphdr ip = {0};
+	struct udphdr udp = {0};
 
-	memset(buf, 0, size);
-	memcpy(eth->h_dest, dst, ETH_ALEN);
-	memcpy(eth->h_source, src, ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons((uint16_t)(size - sizeof(*eth)));
-	ip->saddr = htonl(0x0a000001);
-	ip->daddr = htonl(0x0a000002);
-	ip->check = ip_csum(ip, sizeof(*ip));
-	udp->source = htons(9);
-	udp->dest = htons(9);
-	udp->len = htons((uint16_t)(size - sizeof(*eth) - sizeof(*ip)));
-	memset(udp + 1, 0xa5, size - sizeof(*eth) - sizeof(*ip) - sizeof(*udp));
+	memcpy(eth.h_dest, dst, ETH_ALEN);
+	memcpy(eth.h_source, src, ETH_ALEN);
+	ip.version = 4;
+	ip.ihl = 5;
+	ip.ttl = 64;
+	ip.protocol = IPPROTO_UDP;
+	ip.tot_len = htons((uint16_t)(size - sizeof(eth)));
+	ip.saddr = htonl(0x0a000001);
+	ip.daddr = htonl(0x0a000002);
+	ip.check = ip_csum(&ip, sizeof(ip));
+	udp.source = htons(9);
+	udp.dest = htons(9);
+	udp.len = htons((uint16_t)(size - sizeof(eth) - sizeof(ip)));
+	memset(buf, 0xa5, size);
+	memcpy(buf, &eth, sizeof(eth));
+	memcpy(buf + sizeof(eth), &ip, sizeof(ip));
+	memcpy(buf + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
 }
 
 static void kick_tx(struct app *a)
@@ -188,10 +191,13 @@ static void wait_rx(struct app *a)
 
 static void rx_once(struct app *a)
 {
+	unsigned int n, want = BATCH;
 	uint32_t idx, tidx = 0;
-	unsigned int n;
 
-	n = xsk_ring_cons__peek(&a->rx, BATCH, &idx);
+	/* -n is exact: never take more than the packets still wanted */
+	if (a->limit && a->limit - a->packets < want)
+		want = (unsigned int)(a->limit - a->packets);
+	n = xsk_ring_cons__peek(&a->rx, want, &idx);
 	if (!n) {
 		wait_rx(a);
 		if (a->mode == L2FWD)
