@@ -81,7 +81,8 @@ struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t
 									 struct uxdp_frame **out,
 									 uint32_t n),
 						      void *cookie);
-/* n buffers of the pool leave it for good (handed to their owner): in-flight drops. */
+/* n buffers of the pool leave it for good (handed to their owner): in-flight
+ * drops. Only the pool's owner worker may call it. */
 void uxdp_page_pool_lent(struct uxdp_page_pool *pool, uint32_t n);
 /* n buffers enter the pool's accounting without an allocation (made by the caller). */
 void uxdp_page_pool_adopted(struct uxdp_page_pool *pool, uint32_t n);

@@ -145,7 +145,7 @@ err_nomem:
 
 void uxdp_page_pool_lent(struct uxdp_page_pool *pool, uint32_t n)
 {
-	atomic_fetch_add_explicit(&pool->priv->lent, n, memory_order_relaxed);
+	uxdp_pp_stat_add(&pool->priv->lent, n); /* the owner's counter */
 }
 
 void uxdp_page_pool_adopted(struct uxdp_page_pool *pool, uint32_t n)

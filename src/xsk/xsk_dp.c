@@ -365,15 +365,16 @@ static void wake_check(struct uxdp_xsk_srv *xs, uint64_t *now)
 {
 	uint32_t cons = __atomic_load_n(xs->rx.consumer, __ATOMIC_RELAXED);
 
-	if (cons == xs->rx.own) {
+	if (cons == xs->rx.own || cons != xs->wake_cons) {
+		/* Empty, or the application is consuming: no clock read needed. */
+		xs->wake_cons = cons;
 		xs->wake_since = 0;
 		return;
 	}
 	if (!*now)
 		*now = mono_ns();
-	if (!xs->wake_since || cons != xs->wake_cons) {
-		xs->wake_cons = cons;
-		xs->wake_since = *now;
+	if (!xs->wake_since) {
+		xs->wake_since = *now; /* untouched since the last poll: start timing */
 		return;
 	}
 	if (*now - xs->wake_since >= XSK_WAKE_NS && send_wakeup(xs))

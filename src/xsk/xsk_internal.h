@@ -114,8 +114,21 @@ struct uxdp_xsk_srv {
 		tx_invalid, tx_empty, wakeups, kicks;
 };
 
+
+
+/* Sockets by slot (xsk_srv.c); a slot's struct is never freed. */
+extern _Atomic(struct uxdp_xsk_srv *) uxdp_xsk_slots[UXDP_XSK_MAX_SOCKETS];
+
 /* Socket of an ID, or NULL (any thread; see the lifetime rule above). */
-struct uxdp_xsk_srv *uxdp_xsk_lookup(uint32_t id);
+static inline struct uxdp_xsk_srv *uxdp_xsk_lookup(uint32_t id)
+{
+	struct uxdp_xsk_srv *xs = atomic_load_explicit(&uxdp_xsk_slots[id & XSK_SLOT_MASK],
+						       memory_order_acquire);
+
+	if (!xs || atomic_load_explicit(&xs->id, memory_order_acquire) != id)
+		return NULL;
+	return xs;
+}
 
 /* Worker side (xsk_dp.c), called on the socket's worker through
  * uxdp_dp_call_on_worker(). */

@@ -30,7 +30,7 @@
 #define ERR(e, ...) (snprintf(err, err_sz, __VA_ARGS__), -(e))
 
 /* Sockets by slot (never freed: see xsk_internal.h), and their generations. */
-static _Atomic(struct uxdp_xsk_srv *) slots[UXDP_XSK_MAX_SOCKETS];
+_Atomic(struct uxdp_xsk_srv *) uxdp_xsk_slots[UXDP_XSK_MAX_SOCKETS];
 static uint32_t generation[UXDP_XSK_MAX_SOCKETS];
 static struct xsk_umem *umems;
 static struct xsk_pool *pools;
@@ -44,15 +44,6 @@ struct default_prog {
 };
 static struct default_prog defaults[64];
 
-struct uxdp_xsk_srv *uxdp_xsk_lookup(uint32_t id)
-{
-	struct uxdp_xsk_srv *xs = atomic_load_explicit(&slots[id & XSK_SLOT_MASK],
-						       memory_order_acquire);
-
-	if (!xs || atomic_load_explicit(&xs->id, memory_order_acquire) != id)
-		return NULL;
-	return xs;
-}
 
 /* --- memory ------------------------------------------------------------------------------ */
 
@@ -394,7 +385,7 @@ int uxdp_xsk_srv_fill_maps(struct uxdp_dp *dp, struct uxdp_port *port, struct ux
 	int err = 0;
 
 	for (uint32_t i = 0; i < UXDP_XSK_MAX_SOCKETS; i++) {
-		struct uxdp_xsk_srv *xs = atomic_load(&slots[i]);
+		struct uxdp_xsk_srv *xs = atomic_load(&uxdp_xsk_slots[i]);
 		struct put_arg a;
 
 		if (!xs || !atomic_load(&xs->id) || xs->dp != dp || xs->port != port)
@@ -432,7 +423,7 @@ int uxdp_xsk_srv_set_map_key(struct uxdp_xsk_srv *xs, const char *map_name, uint
 static struct uxdp_xsk_srv *slot_alloc(uint32_t *id)
 {
 	for (uint32_t i = 0; i < UXDP_XSK_MAX_SOCKETS; i++) {
-		struct uxdp_xsk_srv *xs = atomic_load(&slots[i]);
+		struct uxdp_xsk_srv *xs = atomic_load(&uxdp_xsk_slots[i]);
 
 		if (xs && atomic_load(&xs->id))
 			continue;
@@ -441,7 +432,7 @@ static struct uxdp_xsk_srv *slot_alloc(uint32_t *id)
 			if (!xs)
 				return NULL;
 			memset(xs, 0, sizeof(*xs));
-			atomic_store(&slots[i], xs);
+			atomic_store(&uxdp_xsk_slots[i], xs);
 		}
 		if (++generation[i] >= (1u << (32 - XSK_SLOT_BITS)))
 			generation[i] = 1;
@@ -681,7 +672,7 @@ void uxdp_xsk_srv_release(struct uxdp_xsk_srv *xs)
 	socket_clear(xs);
 	/* The default program leaves with the port's last socket. */
 	for (uint32_t i = 0; i < UXDP_XSK_MAX_SOCKETS && !others; i++) {
-		struct uxdp_xsk_srv *o = atomic_load(&slots[i]);
+		struct uxdp_xsk_srv *o = atomic_load(&uxdp_xsk_slots[i]);
 
 		others = o && atomic_load(&o->id) && o->dp == dp && o->port == port;
 	}
@@ -752,7 +743,7 @@ void uxdp_xsk_srv_foreach(struct uxdp_dp *dp, void (*fn)(void *cookie, struct ux
 			  void *cookie)
 {
 	for (uint32_t i = 0; i < UXDP_XSK_MAX_SOCKETS; i++) {
-		struct uxdp_xsk_srv *xs = atomic_load(&slots[i]);
+		struct uxdp_xsk_srv *xs = atomic_load(&uxdp_xsk_slots[i]);
 
 		if (xs && atomic_load(&xs->id) && xs->dp == dp)
 			fn(cookie, xs);
