@@ -303,7 +303,12 @@ static double run(enum mode mode, uint32_t flags, double secs, uint32_t batch, u
 	uxdp_dp__free(dp);
 	uxdp_port__close(port);
 	app_fini(&a);
-	(void)st;
+	if (getenv("BENCH_XSK_VERBOSE"))
+		fprintf(stderr, "  %s %s: rx %llu ring_full %llu fill_empty %llu tx %llu\n",
+			mode_name[mode], flags & XDP_ZEROCOPY ? "zc" : "copy",
+			(unsigned long long)st.rx_packets, (unsigned long long)st.rx_ring_full,
+			(unsigned long long)st.rx_fill_ring_empty_descs,
+			(unsigned long long)st.tx_packets);
 	return (double)(p1 - p0) / (t1 - t0) / 1e6;
 }
 

@@ -255,6 +255,7 @@ static int cmd_hostile(const char *port)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(120); /* never outlive a test that gave up on us */
 	if (argc == 6 && !strcmp(argv[1], "rx"))
 		return cmd_rx(argv[2], (uint32_t)atoi(argv[3]), strtoull(argv[4], NULL, 0), argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "shared"))

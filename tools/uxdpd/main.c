@@ -500,9 +500,12 @@ static int do_stats(struct daemon *d, char **text)
 		json_object_set_new(jp, "spec", json_string(uxdp_port__spec(p->port)));
 		SET_U64(jp, "ifindex", uxdp_port__ifindex(p->port));
 		json_object_set_new(jp, "mode", json_string(uxdp_port__mode(p->port)));
+		/* What runs, which may be uxdpd's default xsk program (no object then). */
+		struct uxdp_prog *running = uxdp_dp__prog(d->dp, p->port);
+
 		json_object_set_new(jp, "program",
-				    p->prog ? json_string(uxdp_prog__name(p->prog)) : json_null());
-		SET_U64(jp, "prog_id", p->prog ? uxdp_prog__id(p->prog) : 0);
+				    running ? json_string(uxdp_prog__name(running)) : json_null());
+		SET_U64(jp, "prog_id", running ? uxdp_prog__id(running) : 0);
 		json_object_set_new(jp, "object", p->obj ? json_string(p->obj->path) : json_null());
 		for (uint16_t q = 0; q < uxdp_port__rxq_cnt(p->port); q++) {
 			json_t *jq = json_object();

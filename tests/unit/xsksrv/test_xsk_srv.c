@@ -830,3 +830,50 @@ UXDP_TEST(need_wakeup_kick, slow)
 	app_fini(&a);
 	return UXDP_TEST_PASS;
 }
+
+/* A program attached after the bind gets the bound sockets in its xskmaps
+ * (what uxdpd does on ATTACH), and the default program gives way to it. */
+UXDP_TEST(fill_maps_on_attach, fast)
+{
+	struct uxdp_map *xm = uxdp_map__create(BPF_MAP_TYPE_XSKMAP, "xsks", 4, 4, 4, NULL);
+	struct bpf_insn insns[] = {
+		I_LDX(BPF_W, 2, 1, 16), I_LD_MAP(1, 0), I_MOV64_IMM(3, XDP_DROP),
+		I_CALL(BPF_FUNC_redirect_map), I_EXIT(),
+	};
+	UXDP_OPTS(uxdp_prog_load_opts, lo, .type = UXDP_PROG_XDP, .maps = &xm, .map_cnt = 1,
+		  .license = "GPL", .name = "mine");
+	struct uxdp_prog *prog = uxdp_prog__load(insns, ARRAY_LEN(insns), &lo);
+	struct uxdp_dp_queue_stats ds;
+	struct uxdp_xsk_stats st;
+	struct uxdp_xsk_srv *xs;
+	char err[256];
+	struct rig r;
+	struct app a;
+
+	ASSERT_NOT_NULL(prog);
+	ASSERT_OK(rig_init(&r, "gen:count=40,size=64"));
+	ASSERT_OK(app_init(&a, XDP_COPY));
+	for (uint32_t i = 0; i < 100; i++)
+		prod_u64(FQ(&a), (uint64_t)i * CHUNK);
+	xs = bind_app(&r, &a, err, sizeof(err));
+	ASSERT_NOT_NULL(xs);
+	ASSERT_EQ(strcmp(uxdp_prog__name(uxdp_dp__prog(r.dp, r.port)), "uxdp_xsk_default"), 0);
+	ASSERT_NULL(uxdp_xskmap_entry(xm, 0));
+	ASSERT_OK(uxdp_xsk_srv_fill_maps(r.dp, r.port, prog));
+	ASSERT_NOT_NULL(uxdp_xskmap_entry(xm, 0));
+	ASSERT_OK(uxdp_dp__attach(r.dp, r.port, prog));
+	poll_n(&r, 5);
+	uxdp_xsk_srv_stats(xs, &st);
+	ASSERT_EQ(st.rx_packets, 40);
+	uxdp_dp__get_stats(r.dp, r.port, -1, &ds);
+	ASSERT_EQ(ds.xsk, 40);
+	uxdp_xsk_srv_release(xs);
+	/* Not the default program: the socket's release leaves it attached. */
+	ASSERT_TRUE(uxdp_dp__prog(r.dp, r.port) == prog);
+	ASSERT_NULL(uxdp_xskmap_entry(xm, 0));
+	rig_fini(&r);
+	uxdp_prog__put(prog);
+	uxdp_map__put(xm);
+	app_fini(&a);
+	return UXDP_TEST_PASS;
+}
