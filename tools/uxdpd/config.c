@@ -306,6 +306,11 @@ static int statement(struct parser *p, char **w, int n)
 		rc = rc ?: once(p, 1, kw);
 		return rc ?: parse_u32(p, kw, w[1], 1, UXDP_DP_MAX_VECTOR, &cfg->vector);
 	}
+	if (!strcmp(kw, "idle-sleep")) {
+		rc = want_args(p, w, n, 1, 1, "idle-sleep MICROSECONDS");
+		rc = rc ?: once(p, 7, kw);
+		return rc ?: parse_u32(p, kw, w[1], 0, 1000000, &cfg->idle_sleep_us);
+	}
 	if (!strcmp(kw, "mode")) {
 		rc = want_args(p, w, n, 1, 1, "mode vector|per-packet");
 		rc = rc ?: once(p, 2, kw);
@@ -510,8 +515,8 @@ static int statement(struct parser *p, char **w, int n)
 		return 0;
 	}
 	return perr(p, kw,
-		    "unknown keyword (want workers, vector, mode, pin, engine, ctl, port, "
-		    "queue, object, attach, host, xsk or control-group)");
+		    "unknown keyword (want workers, vector, mode, idle-sleep, pin, engine, ctl, "
+		    "port, queue, object, attach, host, xsk or control-group)");
 }
 
 /* Checks that need the whole file. */

@@ -73,6 +73,7 @@ struct uxdpd_config {
 	char *file;
 	uint32_t workers;
 	uint32_t vector;
+	uint32_t idle_sleep_us; /* idle-sleep: 0 = workers never sleep */
 	bool per_packet;
 	bool no_pin;
 	uint32_t cpus[UXDP_DP_MAX_WORKERS];

@@ -876,7 +876,7 @@ static int setup(struct daemon *d, const char *ctl, bool check, char *err, size_
 	struct uxdpd_config *cfg = &d->cfg;
 	UXDP_OPTS(uxdp_dp_opts, dpo, .workers = cfg->workers, .vector_size = cfg->vector,
 		  .per_packet = cfg->per_packet, .no_pin = cfg->no_pin,
-		  .cpus = cfg->n_cpus ? cfg->cpus : NULL);
+		  .cpus = cfg->n_cpus ? cfg->cpus : NULL, .idle_sleep_us = cfg->idle_sleep_us);
 	struct dobj **objs = NULL;
 	uint32_t next = 0;
 	int rc = 0;
