@@ -230,7 +230,27 @@ def case_kill9():
         d.stop()
 
 
+def case_need_wakeup():
+    """idle-sleep: the worker sleeps (up to 1 s at a time) when idle, and a client that
+    binds (a control call wakes the worker) and pushes 20000 frames, kicking whenever
+    XDP_RING_NEED_WAKEUP asks, gets them all out. (The kick itself is checked in
+    tests/unit/xsksrv need_wakeup_kick; here the worker may stay awake throughout.)"""
+    d = Daemon("workers 1\nidle-sleep 1000000\nport n0 null:\n")
+    try:
+        wait_for(lambda: stats()["worker_stats"][0]["sleeps"] > 0, "the idle worker sleeps")
+        out = run([FWD, "-i", "n0", "-m", "txpush", "-n", "20000"], timeout=60)
+        pushed = int(re.search(r": (\d+) packets in", out).group(1))
+        st = no_sockets_and_pools_home("n0")
+        if port_of(st, "n0")["total"]["tx_packets"] != pushed or pushed < 20000:
+            fail(f"txpush {pushed}: {port_of(st, 'n0')['total']}")
+        if st["worker_stats"][0]["sleeps"] == 0:
+            fail(f"the worker never slept: {st['worker_stats']}")
+    finally:
+        d.stop()
+
+
 CASES = {
+    "need_wakeup": case_need_wakeup,
     "rx_zc": lambda: case_rx("zc"),
     "rx_copy": lambda: case_rx("copy"),
     "l2fwd_example": case_l2fwd_example,

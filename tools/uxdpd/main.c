@@ -540,6 +540,7 @@ static int do_stats(struct daemon *d, char **text)
 		SET_U64(jw, "cpumap_drop", ws.cpumap_drop);
 		SET_U64(jw, "cpumap_pass", ws.cpumap_pass);
 		SET_U64(jw, "xmit_err", ws.xmit_err);
+		SET_U64(jw, "sleeps", ws.sleeps);
 		json_array_append_new(workers, jw);
 	}
 	json_object_set_new(root, "worker_stats", workers);
