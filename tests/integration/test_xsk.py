@@ -286,7 +286,21 @@ def case_example_kernel():
         subprocess.run(["ip", "netns", "del", ns_r], capture_output=True)
 
 
+def case_poll():
+    """poll() with no timeout on the socket fd wakes when frames arrive (a slow generator:
+    the ring is empty most of the time, so the client sleeps between frames)."""
+    d = Daemon("workers 1\nport g0 gen:size=64,flows=2,rate=2000\n")
+    try:
+        r = probe("pollwait", "g0", "300", timeout=100)
+        if r["received"] < 300 or r["polls"] == 0 or r["wakeups"] == 0:
+            fail(f"poll: {r} (want 300 frames received through poll() wake-ups)")
+        no_sockets_and_pools_home("g0")
+    finally:
+        d.stop()
+
+
 CASES = {
+    "poll": case_poll,
     "example_kernel": case_example_kernel,
     "need_wakeup": case_need_wakeup,
     "rx_zc": lambda: case_rx("zc"),

@@ -12,6 +12,8 @@
  *                                   ring indices out of range; then a clean
  *                                   exchange still works
  *   hold PORT QUEUE copy|zc         receive until killed (for kill -9)
+ *   pollwait PORT COUNT             receive COUNT frames, sleeping in poll() with no
+ *                                   timeout whenever the ring is empty
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -252,6 +254,42 @@ static int cmd_hostile(const char *port)
 	return 0;
 }
 
+static int cmd_pollwait(const char *port, uint64_t count)
+{
+	struct uxdp_xsk_stats st;
+	struct probe p;
+	uint64_t got = 0, sleeps = 0;
+
+	setup(&p, port, 0, 0, false);
+	while (got < count) {
+		uint32_t idx, fidx, n = uxdp_xsk_ring_cons__peek(&p.rx, 64, &idx);
+
+		if (!n) {
+			struct pollfd pfd = {.fd = uxdp_xsk_socket__fd(p.xsk), .events = POLLIN};
+
+			if (poll(&pfd, 1, -1) < 0)
+				die("poll", errno);
+			sleeps++;
+			continue;
+		}
+		while (uxdp_xsk_ring_prod__reserve(&p.fill, n, &fidx) != n)
+			;
+		for (uint32_t i = 0; i < n; i++)
+			*uxdp_xsk_ring_prod__fill_addr(&p.fill, fidx + i) =
+				uxdp_xsk_ring_cons__rx_desc(&p.rx, idx + i)->addr;
+		uxdp_xsk_ring_cons__release(&p.rx, n);
+		uxdp_xsk_ring_prod__submit(&p.fill, n);
+		got += n;
+	}
+	if (uxdp_xsk_socket__get_stats(p.xsk, &st))
+		die("get_stats", errno);
+	printf("{\"received\":%" PRIu64 ",\"polls\":%" PRIu64 ",\"wakeups\":%" PRIu64 "}\n",
+	       got, sleeps, st.wakeups);
+	uxdp_xsk_socket__delete(p.xsk);
+	uxdp_xsk_umem__delete(p.umem);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -262,6 +300,8 @@ int main(int argc, char **argv)
 		return cmd_shared(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "hostile"))
 		return cmd_hostile(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "pollwait"))
+		return cmd_pollwait(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv[2], (uint32_t)atoi(argv[3]), argv[4]);
 	fprintf(stderr, "usage: xsk_probe rx PORT QUEUE COUNT copy|zc | shared PORT COUNT | "
