@@ -477,6 +477,11 @@ struct uxdp_xsk_srv *uxdp_xsk_srv_bind(const struct uxdp_xsk_bind_params *p, cha
 	uint32_t id;
 	int worker, rc;
 
+	if (m->umem_size > UXDP_XSK_MAX_UMEM) {
+		rc = ERR(EINVAL, "UMEM of %llu bytes is larger than uxdpd serves (at most %llu)",
+			 (unsigned long long)m->umem_size, UXDP_XSK_MAX_UMEM);
+		goto err;
+	}
 	if (m->queue >= uxdp_port__rxq_cnt(p->port)) {
 		rc = ERR(EINVAL, "port %s has %u RX queues; queue %u does not exist", p->port_name,
 			 uxdp_port__rxq_cnt(p->port), m->queue);

@@ -29,6 +29,8 @@ struct uxdp_xsk_srv;
 
 /** Most sockets bound at once. */
 #define UXDP_XSK_MAX_SOCKETS 1024
+/** Largest UMEM uxdpd serves (zero-copy keeps two 64-byte descriptors per chunk). */
+#define UXDP_XSK_MAX_UMEM (1ull << 30)
 
 struct uxdp_xsk_bind_params {
 	struct uxdp_dp *dp;

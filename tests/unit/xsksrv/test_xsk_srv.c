@@ -555,6 +555,11 @@ UXDP_TEST(bad_memory, fast)
 	ASSERT_NULL(xs);
 	ASSERT_TRUE(strstr(err, "outside") != NULL);
 	a.msg.ring[UXDP_CTL_XSK_TX].off = RING_OFF;
+	a.msg.umem_size = 2ull << 30; /* more than uxdpd serves */
+	xs = bind_app(&r, &a, err, sizeof(err));
+	ASSERT_NULL(xs);
+	ASSERT_TRUE(strstr(err, "larger than uxdpd serves") != NULL);
+	a.msg.umem_size = (uint64_t)CHUNK * NCHUNKS;
 	a.msg.queue = 3;
 	xs = bind_app(&r, &a, err, sizeof(err));
 	ASSERT_NULL(xs);
