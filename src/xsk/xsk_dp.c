@@ -137,35 +137,22 @@ static void rx_fail(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame
 	uxdp_frame__free(f, w->idx);
 }
 
-void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
-		    struct uxdp_map *map, uint32_t key)
+/* One frame for socket xs (checked, with room in its rx ring): hand it over
+ * or copy it; false if it was dropped (counted, freed). */
+static inline bool rx_one(struct dp_worker *w, struct dp_qstats *st, struct uxdp_xsk_srv *xs,
+			  struct uxdp_frame *f)
 {
-	struct uxdp_xskmap_entry *e = uxdp_xskmap_entry(map, key);
-	struct uxdp_xsk_srv *xs = e ? uxdp_xsk_lookup(e->sock_id) : NULL;
-	struct xsk_pool *xp;
-	struct xsk_umem *u;
+	struct xsk_pool *xp = xs->xp;
+	struct xsk_umem *u = xp->umem;
 	struct xdp_desc *d;
 	uint64_t addr;
 
-	/* The kernel's rule: a socket receives only from the queue it is bound to. */
-	if (!xs || !xs->active || xs->worker != w->idx || xs->ifindex != f->ingress_ifindex ||
-	    xs->qid != f->rx_queue || !xs->rx.size) {
-		rx_fail(w, st, f, xs && xs->active && xs->worker == w->idx ? &xs->rx_dropped : NULL);
-		return;
-	}
-	if (!ring_prod_free(&xs->rx, 1)) {
-		rx_fail(w, st, f, &xs->rx_ring_full);
-		return;
-	}
-	xp = xs->xp;
-	u = xp->umem;
 	if (f->pool == xp->rx_pool) {
 		/* Zero-copy: the frame is a chunk of this UMEM; hand it over. */
 		uint64_t off = (uint64_t)(f->buf - u->base);
 
 		addr = off + f->data_off;
 		xp->state[off >> u->chunk_shift] = XSK_CHUNK_APP;
-		uxdp_page_pool_lent(xp->rx_pool, 1);
 	} else {
 		/* Copy: into a chunk from the fill ring, at the kernel's offsets. */
 		uint32_t room = u->chunk - u->headroom - UXDP_FRAME_HEADROOM;
@@ -173,19 +160,19 @@ void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame
 
 		if ((uint64_t)f->len + f->meta_len > room) {
 			rx_fail(w, st, f, &xs->rx_dropped); /* the kernel: -ENOSPC */
-			return;
+			return false;
 		}
 		if (!ring_cons_avail(&xp->fq, 1)) {
 			xsk_stat_add(&xp->fill_empty, 1);
 			rx_fail(w, st, f, &xs->rx_dropped);
-			return;
+			return false;
 		}
 		idx = fill_chunk(u, ring_addr(&xp->fq, xp->fq.own));
 		ring_cons_release(&xp->fq, 1);
 		if (idx < 0 || (xp->zc && xp->state[idx] != XSK_CHUNK_APP)) {
 			xsk_stat_add(&xp->fill_invalid, 1);
 			rx_fail(w, st, f, &xs->rx_dropped);
-			return;
+			return false;
 		}
 		addr = ((uint64_t)idx << u->chunk_shift) + u->headroom + UXDP_FRAME_HEADROOM;
 		memcpy(u->base + addr - f->meta_len, f->buf + f->data_off - f->meta_len,
@@ -195,13 +182,62 @@ void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame
 	d->addr = addr;
 	d->len = f->len;
 	d->options = 0;
-	xs->rx_dirty = true;
-	xsk_stat_add(&xs->rx_packets, 1);
-	xsk_stat_add(&xs->rx_bytes, f->len);
-	if (st)
-		dp_stat_add(&st->xsk, 1);
-	if (f->pool != xp->rx_pool)
+	if (f->pool == xp->rx_pool)
+		uxdp_page_pool_lent(xp->rx_pool, 1);
+	else
 		uxdp_frame__free(f, w->idx);
+	return true;
+}
+
+void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame **frames,
+			 uint16_t n, struct uxdp_map *map, uint32_t key)
+{
+	struct uxdp_xskmap_entry *e = uxdp_xskmap_entry(map, key);
+	struct uxdp_xsk_srv *xs = e ? uxdp_xsk_lookup(e->sock_id) : NULL;
+	uint64_t bytes = 0;
+	uint32_t room, done = 0;
+	uint16_t i = 0;
+
+	if (!xs || !xs->active || xs->worker != w->idx || !xs->rx.size) {
+		bool ours = xs && xs->active && xs->worker == w->idx;
+
+		for (; i < n; i++)
+			rx_fail(w, st, frames[i], ours ? &xs->rx_dropped : NULL);
+		return;
+	}
+	room = ring_prod_free(&xs->rx, n);
+	for (; i < n; i++) {
+		struct uxdp_frame *f = frames[i];
+		uint32_t len = f->len;
+
+		/* The kernel's rule: a socket receives only from the queue it is bound to. */
+		if (xs->ifindex != f->ingress_ifindex || xs->qid != f->rx_queue) {
+			rx_fail(w, st, f, NULL);
+			continue;
+		}
+		if (!room) {
+			rx_fail(w, st, f, &xs->rx_ring_full);
+			continue;
+		}
+		if (rx_one(w, st, xs, f)) {
+			room--;
+			done++;
+			bytes += len;
+		}
+	}
+	if (!done)
+		return;
+	xs->rx_dirty = true;
+	xsk_stat_add(&xs->rx_packets, done);
+	xsk_stat_add(&xs->rx_bytes, bytes);
+	if (st)
+		dp_stat_add(&st->xsk, done);
+}
+
+void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
+		    struct uxdp_map *map, uint32_t key)
+{
+	uxdp_xsk_dp_rx_bulk(w, st, &f, 1, map, key);
 }
 
 /* --- TX and completions ------------------------------------------------------------------ */
