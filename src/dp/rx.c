@@ -50,6 +50,20 @@ static inline void xdp_to_frame(struct uxdp_frame *f, const struct uxdp_xdp_buff
 	f->meta_len = (uint8_t)(xb->data - xb->data_meta);
 }
 
+/* The redirect target the last run chose (uxdp_exec__take_redirect without the call). */
+static inline void take_redirect(struct uxdp_exec *ex, struct uxdp_redirect_target *rt)
+{
+	if (__builtin_expect(!ex->ri.set, 0)) {
+		rt->map_type = RT_NONE;
+		return;
+	}
+	rt->map = ex->ri.map;
+	rt->map_type = ex->ri.map_type;
+	rt->index = ex->ri.index;
+	rt->flags = ex->ri.flags;
+	ex->ri.set = false; /* the other fields mean nothing without it */
+}
+
 /* Run prog on one frame; for XDP_REDIRECT also fetch the target the helper chose. */
 static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog,
 			       struct uxdp_frame *f, struct uxdp_redirect_target *rt)
@@ -63,8 +77,8 @@ static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog
 	else
 		act = uxdp_prog__run_xdp(prog, &w->xb, w->ex);
 	xdp_to_frame(f, &w->xb);
-	if (act == XDP_REDIRECT && uxdp_exec__take_redirect(w->ex, rt))
-		rt->map_type = RT_NONE;
+	if (act == XDP_REDIRECT)
+		take_redirect(w->ex, rt);
 	return act;
 }
 
@@ -107,6 +121,28 @@ static inline void enqueue_dev(struct dp_worker *w, struct dp_port *dport, struc
 	if (q->n == DEV_BULK)
 		flush_dev(w, dport->idx);
 	q->f[q->n++] = f;
+	w->dev_dirty |= 1ull << dport->idx;
+}
+
+/* Queue n frames for one port (enqueue_dev for a run of frames). */
+static void enqueue_dev_bulk(struct dp_worker *w, struct dp_port *dport, struct uxdp_frame **f,
+			     uint16_t n)
+{
+	struct dp_bulk *q = &w->devq[dport->idx];
+
+	while (n) {
+		uint16_t room = (uint16_t)(DEV_BULK - q->n), c;
+
+		if (!room) {
+			flush_dev(w, dport->idx);
+			room = DEV_BULK;
+		}
+		c = n < room ? n : room;
+		memcpy(q->f + q->n, f, c * sizeof(*f));
+		q->n = (uint16_t)(q->n + c);
+		f += c;
+		n = (uint16_t)(n - c);
+	}
 	w->dev_dirty |= 1ull << dport->idx;
 }
 
@@ -299,41 +335,57 @@ static void do_redirect(struct dp_worker *w, struct dp_qstats *st, struct uxdp_f
 
 /*
  * The redirect part of a vector. Frames sent to the same devmap entry as the
- * frame before (the common case: one egress port) reuse its lookup.
+ * frame before (the common case: one egress port) reuse its lookup, and a run
+ * of them goes into the port's bulk queue at once.
  */
 static void redirect_stage(struct dp_worker *w, struct dp_qstats *st, uint16_t n)
 {
+	struct uxdp_frame **fs = w->split[SPLIT_REDIRECT];
 	const struct uxdp_devmap_entry *e = NULL;
 	const struct uxdp_map *map = NULL;
 	struct dp_port *dport = NULL; /* e's port when e has no egress program */
 	uint32_t key = 0;
+	uint16_t i = 0, j;
 
-	for (uint16_t i = 0; i < n; i++) {
+	while (i < n) {
 		const struct uxdp_redirect_target *rt = &w->rt[w->split_rx[i]];
-		struct uxdp_frame *f = w->split[SPLIT_REDIRECT][i];
+		struct uxdp_frame *f = fs[i];
 
-		if ((rt->map_type == BPF_MAP_TYPE_DEVMAP ||
-		     rt->map_type == BPF_MAP_TYPE_DEVMAP_HASH) &&
-		    !(rt->flags & BPF_F_BROADCAST)) {
-			if (!e || rt->map != map || rt->index != key) {
-				map = rt->map;
-				key = rt->index;
-				e = uxdp_container_map_lookup((struct uxdp_map *)map, key);
-				if (!e) {
-					do_redirect(w, st, f, rt); /* counts and reports the miss */
-					continue;
-				}
-				dport = NULL;
-				if (!e->prog && e->val.ifindex <= UXDP_PORT_MAX_IFINDEX)
-					dport = w->dp->by_ifindex[e->val.ifindex];
-			}
-			if (dport)
-				enqueue_dev(w, dport, f);
-			else
-				dev_xmit(w, st, e, f);
+		if ((rt->map_type != BPF_MAP_TYPE_DEVMAP &&
+		     rt->map_type != BPF_MAP_TYPE_DEVMAP_HASH) ||
+		    (rt->flags & BPF_F_BROADCAST)) {
+			do_redirect(w, st, f, rt);
+			i++;
 			continue;
 		}
-		do_redirect(w, st, f, rt);
+		if (!e || rt->map != map || rt->index != key) {
+			map = rt->map;
+			key = rt->index;
+			e = uxdp_container_map_lookup((struct uxdp_map *)map, key);
+			if (!e) {
+				do_redirect(w, st, f, rt); /* counts and reports the miss */
+				i++;
+				continue;
+			}
+			dport = NULL;
+			if (!e->prog && e->val.ifindex <= UXDP_PORT_MAX_IFINDEX)
+				dport = w->dp->by_ifindex[e->val.ifindex];
+		}
+		if (!dport) {
+			dev_xmit(w, st, e, f);
+			i++;
+			continue;
+		}
+		/* The frames after it that go to the same entry (same map: same type). */
+		for (j = (uint16_t)(i + 1); j < n; j++) {
+			const struct uxdp_redirect_target *r = &w->rt[w->split_rx[j]];
+
+			if (r->map_type != rt->map_type || r->map != map || r->index != key ||
+			    (r->flags & BPF_F_BROADCAST))
+				break;
+		}
+		enqueue_dev_bulk(w, dport, fs + i, (uint16_t)(j - i));
+		i = j;
 	}
 }
 
@@ -363,24 +415,63 @@ static void tx_stage(struct dp_worker *w, struct dp_rxq *rq, struct uxdp_frame *
 	}
 }
 
-/* Vector mode: the program over the whole vector, then one stage at a time. */
+/*
+ * Vector mode: the program over the whole vector, then one stage at a time.
+ *
+ * A JIT-compiled program runs as uxdp_jit_run() would run it on every frame,
+ * with what is the same for all frames set once: the exec's run state, the
+ * xdp_buff's ingress port and queue (uxdp_port__rx_burst() gave every frame
+ * of the burst the same), and the fields a run of an XDP program never
+ * changes (egress_ifindex; nr_frags/frags_size stay 0 for a linear frame).
+ * Per frame: the buffer geometry in, the program, the geometry back, and the
+ * frame goes to its verdict's part of the split.
+ */
 static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct uxdp_prog *prog,
 			   uint16_t n)
 {
-	uint16_t cnt[4] = {0}, i;
-	uint64_t vcnt[5] = {0}, invalid = 0;
+	uint64_t (*entry)(void *, uint64_t, struct uxdp_exec *) = prog ? prog->jit_entry : NULL;
+	/* Four 16-bit counts (one per split) in one register: no chain through memory. */
+	uint64_t cnts = 0, aborted = 0, invalid = 0, bytes = 0;
+	uint16_t cnt[4], i;
+	uint32_t k;
+	struct uxdp_xdp_buff *xb = &w->xb;
+	struct uxdp_exec *ex = w->ex;
+	const struct uxdp_prog *saved = ex->cur_prog;
 
-	if (prog) {
-		for (i = 0; i < n; i++)
-			w->act[i] = run_one(w, prog, w->vec[i], &w->rt[i]);
-	} else {
-		for (i = 0; i < n; i++)
-			w->act[i] = XDP_PASS;
+	if (entry) {
+		xb->ingress_ifindex = w->vec[0]->ingress_ifindex;
+		xb->rx_queue_index = w->vec[0]->rx_queue;
+		xb->egress_ifindex = 0;
+		xb->nr_frags = 0;
+		xb->frags_size = 0;
+		ex->depth = 1;
+		ex->ctx = xb;
+		ex->call_fn = uxdp_jit_call_fn;
+		ex->counting = false;
 	}
 	for (i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
-		uint32_t act = w->act[i], k;
+		uint32_t act;
+		uint16_t j;
 
+		bytes += f->len;
+		if (__builtin_expect(entry != NULL, 1)) {
+			uint8_t *data = f->buf + f->data_off;
+
+			xb->data_hard_start = f->buf;
+			xb->data = data;
+			xb->data_meta = data - f->meta_len;
+			xb->data_end = data + f->len;
+			xb->frame_sz = f->buf_sz;
+			ex->tail_call_cnt = 0;
+			ex->cur_prog = prog; /* a tail call in the last run replaced it */
+			act = (uint32_t)entry(xb, 0, ex);
+			xdp_to_frame(f, xb);
+			if (act == XDP_REDIRECT)
+				take_redirect(ex, &w->rt[i]);
+		} else {
+			act = prog ? run_one(w, prog, f, &w->rt[i]) : XDP_PASS;
+		}
 		if (__builtin_expect(act - 1 > XDP_REDIRECT - 1, 0)) {
 			/* ABORTED, or an action outside 0..4 (handled as ABORTED). */
 			if (act == XDP_ABORTED) {
@@ -390,31 +481,56 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 				exception(w, f, prog, act, "invalid action");
 				act = XDP_ABORTED;
 			}
+			aborted++;
 		}
 		k = split_of[act];
+		j = (uint16_t)(cnts >> (16 * k));
+		cnts += 1ull << (16 * k);
 		if (k == SPLIT_REDIRECT)
-			w->split_rx[cnt[SPLIT_REDIRECT]] = i;
-		w->split[k][cnt[k]++] = f;
-		vcnt[act]++;
+			w->split_rx[j] = i;
+		w->split[k][j] = f;
 	}
-	for (i = 0; i < 5; i++)
-		if (vcnt[i])
-			dp_stat_add(&rq->st.verdict[i], vcnt[i]);
-	if (invalid)
-		dp_stat_add(&rq->st.invalid, invalid);
+	for (k = 0; k < 4; k++)
+		cnt[k] = (uint16_t)(cnts >> (16 * k));
+	if (entry) {
+		ex->cur_prog = saved;
+		ex->depth = 0;
+	}
+	/* Verdict counts follow from the split: ABORTED (and invalid) frames are in DROP's part. */
+	dp_stat_add(&rq->st.rx_bytes, bytes);
+	if (cnt[SPLIT_DROP] != aborted)
+		dp_stat_add(&rq->st.verdict[XDP_DROP], cnt[SPLIT_DROP] - aborted);
+	if (cnt[SPLIT_PASS])
+		dp_stat_add(&rq->st.verdict[XDP_PASS], cnt[SPLIT_PASS]);
+	if (cnt[SPLIT_TX])
+		dp_stat_add(&rq->st.verdict[XDP_TX], cnt[SPLIT_TX]);
+	if (cnt[SPLIT_REDIRECT])
+		dp_stat_add(&rq->st.verdict[XDP_REDIRECT], cnt[SPLIT_REDIRECT]);
+	if (__builtin_expect(aborted != 0, 0)) {
+		dp_stat_add(&rq->st.verdict[XDP_ABORTED], aborted);
+		if (invalid)
+			dp_stat_add(&rq->st.invalid, invalid);
+	}
 
 	if (cnt[SPLIT_DROP])
 		uxdp_frame__free_bulk(w->split[SPLIT_DROP], cnt[SPLIT_DROP], w->idx);
-	tx_stage(w, rq, w->split[SPLIT_TX], cnt[SPLIT_TX]);
+	if (cnt[SPLIT_TX])
+		tx_stage(w, rq, w->split[SPLIT_TX], cnt[SPLIT_TX]);
 	if (cnt[SPLIT_REDIRECT])
 		redirect_stage(w, &rq->st, cnt[SPLIT_REDIRECT]);
-	pass_stage(w, rq->dport, w->split[SPLIT_PASS], cnt[SPLIT_PASS]);
+	if (cnt[SPLIT_PASS])
+		pass_stage(w, rq->dport, w->split[SPLIT_PASS], cnt[SPLIT_PASS]);
 }
 
 /* Per-packet mode: program and stage for one frame before the next. */
 static void process_per_packet(struct dp_worker *w, struct dp_rxq *rq,
 			       const struct uxdp_prog *prog, uint16_t n)
 {
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += w->vec[i]->len;
+	dp_stat_add(&rq->st.rx_bytes, bytes);
 	for (uint16_t i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
 		uint32_t act = prog ? run_one(w, prog, f, &w->rt[0]) : XDP_PASS;
@@ -498,15 +614,12 @@ int uxdp_dp_worker_poll(struct dp_worker *w)
 		while (budget) {
 			uint16_t want = (uint16_t)(budget < vec ? budget : vec), n;
 			const struct uxdp_prog *prog;
-			uint64_t bytes = 0;
 
 			n = uxdp_port__rx_burst(port, rq->qid, w->vec, want);
 			if (!n)
 				break;
-			for (uint16_t i = 0; i < n; i++)
-				bytes += w->vec[i]->len;
+			/* rx_bytes: counted by the mode's loop, before the program runs */
 			dp_stat_add(&rq->st.rx_packets, n);
-			dp_stat_add(&rq->st.rx_bytes, bytes);
 			/* Acquire pairs with uxdp_dp__attach's release: one program per vector. */
 			prog = atomic_load_explicit(&rq->dport->prog, memory_order_acquire);
 			if (dp->per_packet)
