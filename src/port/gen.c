@@ -26,6 +26,7 @@
 
 struct gen_queue {
 	uint32_t *flows; /* flow indices of this queue */
+	uint32_t *hash;	 /* RSS hash of flows[i] */
 	uint32_t nflows, pos;
 	uint64_t quota;	 /* packets to send (UINT64_MAX: no limit) */
 	uint64_t sent;
@@ -274,13 +275,15 @@ static int gen_open(struct uxdp_port *port, const char *args, char *err, size_t 
 	}
 	for (uint32_t q = 0; q < p.queues; q++) {
 		g->q[q].flows = malloc((qcount[q] ? qcount[q] : 1) * sizeof(uint32_t));
-		if (!g->q[q].flows)
+		g->q[q].hash = malloc((qcount[q] ? qcount[q] : 1) * sizeof(uint32_t));
+		if (!g->q[q].flows || !g->q[q].hash)
 			goto err_nomem;
 		g->q[q].quota = p.count ? 0 : UINT64_MAX;
 	}
 	for (uint32_t f = 0; f < p.flows; f++) {
 		struct gen_queue *gq = &g->q[(g->hash[f] & 127) % p.queues];
 
+		gq->hash[gq->nflows] = g->hash[f];
 		gq->flows[gq->nflows++] = f;
 		/* Packet i of the port is flow i % flows: flow f is sent this often. */
 		if (p.count && f < p.count)
@@ -294,8 +297,10 @@ static int gen_open(struct uxdp_port *port, const char *args, char *err, size_t 
 	return 0;
 
 err_nomem:
-	for (uint32_t q = 0; q < UXDP_PORT_MAX_QUEUES; q++)
+	for (uint32_t q = 0; q < UXDP_PORT_MAX_QUEUES; q++) {
 		free(g->q[q].flows);
+		free(g->q[q].hash);
+	}
 	free(qcount);
 	free(g->hash);
 	free(g->tmpl);
@@ -309,8 +314,10 @@ static void gen_close(struct uxdp_port *port)
 
 	if (!g)
 		return;
-	for (uint32_t q = 0; q < UXDP_PORT_MAX_QUEUES; q++)
+	for (uint32_t q = 0; q < UXDP_PORT_MAX_QUEUES; q++) {
 		free(g->q[q].flows);
+		free(g->q[q].hash);
+	}
 	free(g->hash);
 	free(g->tmpl);
 	free(g);
@@ -341,21 +348,37 @@ static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 	}
 	if (!n)
 		return 0;
-	got = (uint16_t)uxdp_page_pool__alloc_burst(uxdp_port__rx_pool(port, qid), frames, n);
+	got = (uint16_t)uxdp_page_pool__alloc_bulk(uxdp_port__rx_pool(port, qid), frames, n);
 	if (got < n)
 		uxdp_stat_add(&port->rxq[qid].nobuf, n - got);
-	for (i = 0; i < got; i++) {
-		struct uxdp_frame *f = frames[i];
-		uint32_t flow = q->flows[pos];
+	if (g->fill_once) {
+		const uint32_t *hash = q->hash, nflows = q->nflows; /* not reloaded per frame */
 
-		if (!g->fill_once || !(f->flags & UXDP_FRAME_F_BACKEND)) {
-			memcpy(f->buf + f->data_off, g->tmpl + (size_t)flow * size, size);
-			f->flags |= UXDP_FRAME_F_BACKEND;
+		/* Only a buffer the generator has not filled yet gets the packet. */
+		for (i = 0; i < got; i++) {
+			struct uxdp_frame *f = frames[i];
+
+			if (__builtin_expect(!(f->flags & UXDP_FRAME_F_BACKEND), 0)) {
+				memcpy(f->buf + f->data_off, g->tmpl + (size_t)q->flows[pos] * size,
+				       size);
+				f->flags |= UXDP_FRAME_F_BACKEND;
+			}
+			f->len = size;
+			f->rss_hash = hash[pos];
+			if (++pos == nflows)
+				pos = 0;
 		}
-		f->len = size;
-		f->rss_hash = g->hash[flow];
-		if (++pos == q->nflows)
-			pos = 0;
+	} else {
+		for (i = 0; i < got; i++) {
+			struct uxdp_frame *f = frames[i];
+
+			memcpy(f->buf + f->data_off, g->tmpl + (size_t)q->flows[pos] * size, size);
+			f->flags |= UXDP_FRAME_F_BACKEND;
+			f->len = size;
+			f->rss_hash = q->hash[pos];
+			if (++pos == q->nflows)
+				pos = 0;
+		}
 	}
 	q->pos = pos;
 	q->sent += got;
