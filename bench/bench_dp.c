@@ -9,9 +9,16 @@
  * vector sizes 1..64. The host stage stands in for a kernel stack: it copies
  * the packet into a host buffer, checksums the copy and runs a second large
  * program (the stack's code footprint) over it. Each number is the best of
- * -n runs of -s seconds.
- *   usage: bench_dp [-s SECONDS] [-n RUNS] [-c drop|tx|redirect|seed004|small|all] [-p]
- *   -p prints "key value" lines for scripts (bench/dp_vs_testpmd.sh)
+ * -n runs of -s seconds, with the cycles per packet the worker spent on the
+ * CPU (this VM has no PMU, so no perf stat cycles: the time-stamp counter over
+ * the run, scaled by the thread's CPU time over wall time, so time other
+ * processes took the CPU away is not counted) — the lowest of the runs.
+ *   usage: bench_dp [-s SECONDS] [-n RUNS] [-c drop|tx|redirect|seed004|linear|small|all] [-p]
+ *                   [-v] [-f once|each] [-R ROUNDS] [-B BLOCKS] [-S BLOCKS] [-C COLD] [-m pp|N]
+ *   -f: only the fill=once or fill=each rows; -v: packets per run on stderr; -R: rounds of
+ *   the straight-line program (linear); -B/-S/-C: blocks of the branchy program and of the
+ *   stack code, cold instructions per block (seed004); -m: seed cases in one mode only (per-packet or vector N)
+ *   -p prints "key value" lines for scripts (bench/dp_vs_testpmd.sh); key_cpp is cycles/packet
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,16 +35,38 @@
 
 static double seconds = 1.0;
 static int runs = 3;
-static bool parse_out;
+static bool parse_out, verbose;
+static int fill_only = -1; /* -f: 1 once, 0 each, -1 both */
+static int only_mode = -1; /* -m: seed cases run only per-packet (0) or vector N (N) */
 static int rounds = 1000;
+static int blocks = 160, stack_blocks = 160, cold = 16; /* seed004: about 23 KB of code each */
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static double now(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+static uint64_t tsc(void)
+{
+#if defined(__x86_64__)
+	return __builtin_ia32_rdtsc();
+#else
+	return (uint64_t)(now() * 1e9); /* "cycles" are nanoseconds elsewhere */
+#endif
+}
+
+/* One measurement: wall-clock Mpps and on-CPU cycles per packet. */
+struct result {
+	double mpps, cpp;
+};
 
 static struct uxdp_prog *load(const struct bpf_insn *insns, size_t n, struct uxdp_map *map)
 {
@@ -138,6 +167,61 @@ static struct uxdp_prog *prog_large(int nrounds, uint32_t salt, bool verdict)
 	return p;
 }
 
+/*
+ * A large program shaped like real code: `nblocks` blocks, each a few
+ * instructions that every packet runs (load a packet word, mix it in, add a
+ * constant) ending in a branch that jumps over the block's cold part
+ * (`cold` instructions no packet runs: as error handling and rare cases lie
+ * between the hot paths of compiled code). The branch compares a packet word
+ * with a value no packet of the generator holds, so it is always taken, but
+ * neither the verifier nor the JIT can know that (both paths are kept). So
+ * the code a packet runs is spread over the whole image, one short stretch
+ * and one taken jump per block: the sequential prefetcher does not stream
+ * it, and a cold instruction cache costs a miss per block. Then PASS odd
+ * flows, DROP even ones (or PASS all: verdict false), as prog_large().
+ */
+static struct uxdp_prog *prog_branchy(int nblocks, int ncold, uint32_t salt, bool verdict)
+{
+	size_t n = 0, cap = 20 + (size_t)nblocks * (size_t)(5 + ncold);
+	struct bpf_insn *i = calloc(cap, sizeof(*i));
+	struct uxdp_prog *p;
+
+	i[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0);
+	i[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 3, 1, 4, 0);
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0);
+	i[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 34);
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_ABORTED);
+	i[n++] = I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, (int16_t)(nblocks * (5 + ncold) + 9), 0);
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, (int32_t)salt);
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, (int32_t)(salt * 3));
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 8, 0, 0, (int32_t)(salt * 5));
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 9, 0, 0, (int32_t)(salt * 7));
+	for (int b = 0; b < nblocks; b++) {
+		int32_t k = (int32_t)(0x9e3779b1u * (uint32_t)(b + 1) ^ salt);
+
+		i[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 5, 2, (int16_t)((b * 4) % 32), 0);
+		i[n++] = I(BPF_ALU64 | BPF_XOR | BPF_X, 6, 5, 0, 0);
+		i[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 7, 0, 0, k);
+		i[n++] = I(BPF_ALU64 | BPF_XOR | BPF_K, 8, 0, 0, k >> 3);
+		/* never equal: the packets hold no 0x5a5a5a5a word */
+		i[n++] = I(BPF_JMP | BPF_JNE | BPF_K, 5, 0, (int16_t)ncold, 0x5a5a5a5a);
+		/* The cold part works on r0 and r5 only: both dead where the paths meet,
+		 * so the verifier's state pruning merges them (one state per block). */
+		for (int c = 0; c < ncold; c++)
+			i[n++] = I(BPF_ALU64 | (c == 0 ? BPF_MOV : c & 1 ? BPF_SUB : BPF_ADD) | BPF_K,
+				   c & 2 ? 5 : 0, 0, 0, k + c); /* r0 written first: dead at the join */
+	}
+	i[n++] = I(BPF_LDX | BPF_MEM | BPF_B, 5, 2, 29, 0);
+	i[n++] = I(BPF_ALU64 | BPF_AND | BPF_K, 5, 0, 0, 1);
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, verdict ? XDP_DROP : XDP_PASS);
+	i[n++] = I(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1, 0);
+	i[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS);
+	i[n++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	p = load(i, n, NULL);
+	free(i);
+	return p;
+}
+
 static size_t prog_code(const struct uxdp_prog *p, size_t *insns)
 {
 	size_t size = 0;
@@ -217,8 +301,8 @@ static void host_stack(void *cookie, struct uxdp_port *port, struct uxdp_frame *
 	uxdp_frame__free_bulk(f, n, worker);
 }
 
-static double run_once(const char *gen, struct uxdp_prog *prog, struct uxdp_map *dm,
-		       bool per_packet, uint32_t vec, uxdp_dp_pass_fn pass, void *cookie)
+static struct result run_once(const char *gen, struct uxdp_prog *prog, struct uxdp_map *dm,
+			      bool per_packet, uint32_t vec, uxdp_dp_pass_fn pass, void *cookie)
 {
 	char err[256];
 	UXDP_OPTS(uxdp_port_open_opts, po, .err_buf = err, .err_size = sizeof(err));
@@ -227,8 +311,9 @@ static double run_once(const char *gen, struct uxdp_prog *prog, struct uxdp_map 
 	UXDP_OPTS(uxdp_dp_opts, o, .vector_size = vec, .per_packet = per_packet);
 	struct uxdp_dp *dp = uxdp_dp__new(&o);
 	struct uxdp_dp_queue_stats s;
-	uint64_t pkts = 0;
-	double t0, t1;
+	uint64_t pkts = 0, warm = 0, c0, c1;
+	double t0, t1, cpu0, cpu1;
+	struct result r;
 	uint32_t key = 0, ifn;
 
 	if (!g || !n || !dp) {
@@ -246,38 +331,49 @@ static double run_once(const char *gen, struct uxdp_prog *prog, struct uxdp_map 
 	}
 	uxdp_dp__attach(dp, g, prog);
 	for (int i = 0; i < 2000; i++)
-		uxdp_dp__poll(dp, 0);
+		warm += (uint64_t)uxdp_dp__poll(dp, 0);
+	cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	t0 = now();
+	c0 = tsc();
 	do {
 		for (int i = 0; i < 1000; i++)
 			pkts += (uint64_t)uxdp_dp__poll(dp, 0);
 		t1 = now();
 	} while (t1 - t0 < seconds);
+	c1 = tsc();
+	cpu1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	uxdp_dp__get_stats(dp, g, -1, &s);
 	if (s.aborted || s.redirect_err || s.tx_err)
 		fprintf(stderr, "bench_dp: unexpected aborted/redirect_err/tx_err\n");
 	uxdp_dp__free(dp);
 	uxdp_port__close(n);
 	uxdp_port__close(g);
-	return (double)pkts / (t1 - t0) / 1e6;
+	if (verbose)
+		fprintf(stderr, "bench_dp: %llu packets in %.3f s, %.3f s on the CPU (+%llu warm-up)\n",
+			(unsigned long long)pkts, t1 - t0, cpu1 - cpu0, (unsigned long long)warm);
+	r.mpps = (double)pkts / (t1 - t0) / 1e6;
+	r.cpp = pkts ? (double)(c1 - c0) * ((cpu1 - cpu0) / (t1 - t0)) / (double)pkts : 0;
+	return r;
 }
 
-/* Best of `runs` runs. */
-static double run(const char *gen, struct uxdp_prog *prog, struct uxdp_map *dm, bool per_packet,
-		  uint32_t vec, uxdp_dp_pass_fn pass, void *cookie)
+/* Best of `runs` runs: highest Mpps, lowest cycles/packet (each from its own run). */
+static struct result run(const char *gen, struct uxdp_prog *prog, struct uxdp_map *dm,
+			 bool per_packet, uint32_t vec, uxdp_dp_pass_fn pass, void *cookie)
 {
-	double best = 0;
+	struct result best = {0, 0};
 
-	for (int r = 0; r < runs; r++) {
-		double m = run_once(gen, prog, dm, per_packet, vec, pass, cookie);
+	for (int i = 0; i < runs; i++) {
+		struct result m = run_once(gen, prog, dm, per_packet, vec, pass, cookie);
 
-		if (m > best)
-			best = m;
+		if (m.mpps > best.mpps)
+			best.mpps = m.mpps;
+		if (!best.cpp || (m.cpp && m.cpp < best.cpp))
+			best.cpp = m.cpp;
 	}
 	return best;
 }
 
-static void row(const char *key, const char *label, double v)
+static void row_v(const char *key, const char *label, double v)
 {
 	if (parse_out)
 		printf("%s %.2f\n", key, v);
@@ -286,31 +382,97 @@ static void row(const char *key, const char *label, double v)
 	fflush(stdout);
 }
 
+static void row(const char *key, const char *label, struct result r)
+{
+	if (parse_out) {
+		printf("%s %.2f\n%s_cpp %.1f\n", key, r.mpps, key, r.cpp);
+	} else {
+		printf("%-56s %8.2f %9.1f\n", label, r.mpps, r.cpp);
+	}
+	fflush(stdout);
+}
+
 #define GEN "gen:size=60,flows=256"
 
 static void seed004(struct uxdp_prog *prog, uxdp_dp_pass_fn pass, void *cookie, const char *pfx)
 {
-	const uint32_t sizes[] = {1, 4, 8, 16, 32, 64};
-	double pp, m, best = 0;
+	enum { NS = 6 };
+	const uint32_t sizes[NS] = {1, 4, 8, 16, 32, 64};
+	struct result pp = {0, 0}, v[NS] = {{0, 0}}, m;
+	double best = 0, best_c = 0;
 	char key[64], label[96];
-	uint32_t best_n = 0;
+	uint32_t best_n = 0, best_cn = 0;
+	int saved = runs;
 
-	pp = run(GEN, prog, NULL, true, 16, pass, cookie);
+	/* Interleaved: run r of every mode before run r + 1 of any, so a change in
+	 * the machine's load hits all modes alike; then the best of the runs. */
+	runs = 1;
+	if (only_mode >= 0) {
+		m = run(GEN, prog, NULL, only_mode == 0, only_mode ? (uint32_t)only_mode : 16, pass,
+			cookie);
+		row(pfx, only_mode ? "vector mode" : "per-packet mode", m);
+		runs = saved;
+		return;
+	}
+	for (int r = 0; r < saved; r++) {
+		m = run(GEN, prog, NULL, true, 16, pass, cookie);
+		pp.mpps = m.mpps > pp.mpps ? m.mpps : pp.mpps;
+		pp.cpp = !pp.cpp || m.cpp < pp.cpp ? m.cpp : pp.cpp;
+		for (int i = 0; i < NS; i++) {
+			m = run(GEN, prog, NULL, false, sizes[i], pass, cookie);
+			v[i].mpps = m.mpps > v[i].mpps ? m.mpps : v[i].mpps;
+			v[i].cpp = !v[i].cpp || m.cpp < v[i].cpp ? m.cpp : v[i].cpp;
+		}
+	}
+	runs = saved;
 	snprintf(key, sizeof(key), "%s_per_packet", pfx);
 	row(key, "per-packet mode", pp);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		m = run(GEN, prog, NULL, false, sizes[i], pass, cookie);
+	for (int i = 0; i < NS; i++) {
 		snprintf(key, sizeof(key), "%s_vector_%u", pfx, sizes[i]);
 		snprintf(label, sizeof(label), "vector mode, N = %u", sizes[i]);
-		row(key, label, m);
-		if (sizes[i] == 16)
-			snprintf(key, sizeof(key), "%s_ratio_16", pfx), row(key, "  vector (N=16) / per-packet", m / pp);
-		if (m > best)
-			best = m, best_n = sizes[i];
+		row(key, label, v[i]);
+		if (sizes[i] == 16) {
+			snprintf(key, sizeof(key), "%s_ratio_16", pfx);
+			row_v(key, "  vector (N=16) / per-packet, Mpps", v[i].mpps / pp.mpps);
+			snprintf(key, sizeof(key), "%s_ratio_16_cpp", pfx);
+			row_v(key, "  per-packet / vector (N=16), cycles per packet", pp.cpp / v[i].cpp);
+		}
+		if (v[i].mpps > best)
+			best = v[i].mpps, best_n = sizes[i];
+		if (!best_c || v[i].cpp < best_c)
+			best_c = v[i].cpp, best_cn = sizes[i];
 	}
 	snprintf(key, sizeof(key), "%s_ratio_best", pfx);
-	snprintf(label, sizeof(label), "  best vector (N=%u) / per-packet", best_n);
-	row(key, label, best / pp);
+	snprintf(label, sizeof(label), "  best vector (N=%u) / per-packet, Mpps", best_n);
+	row_v(key, label, best / pp.mpps);
+	snprintf(key, sizeof(key), "%s_ratio_best_cpp", pfx);
+	snprintf(label, sizeof(label), "  per-packet / best vector (N=%u), cycles per packet", best_cn);
+	row_v(key, label, pp.cpp / best_c);
+}
+
+/* Seed 004 with a large program and a stack-like host stage (its own large code). */
+static void large_case(const char *pfx, const char *shape, struct uxdp_prog *large,
+		       struct uxdp_prog *stack)
+{
+	struct host h = {.stack = stack};
+	size_t pi, si, pc = prog_code(large, &pi), sc = prog_code(h.stack, &si);
+
+	h.buf = aligned_alloc(64, (size_t)HOST_BUFS * HOST_BUF_SZ);
+	memset(h.buf, 0, (size_t)HOST_BUFS * HOST_BUF_SZ);
+	h.ex = uxdp_exec__new(NULL);
+	if (!parse_out)
+		printf("\nseed 004 (%s): half PASS, half DROP; %s XDP program %zu insns (%zu bytes "
+		       "of x86-64);\n  host stage: copy into a host buffer, checksum, stack code "
+		       "(%zu insns, %zu bytes)\n",
+		       pfx, shape, pi, pc, si, sc);
+	else
+		printf("%s_prog_insns %zu\n%s_prog_bytes %zu\n%s_stack_bytes %zu\n", pfx, pi, pfx, pc,
+		       pfx, sc);
+	seed004(large, host_stack, &h, pfx);
+	uxdp_exec__free(h.ex);
+	uxdp_prog__put(h.stack);
+	uxdp_prog__put(large);
+	free(h.buf);
 }
 
 int main(int argc, char **argv)
@@ -320,31 +482,46 @@ int main(int argc, char **argv)
 	const char *which = "all";
 	int c;
 
-	while ((c = getopt(argc, argv, "s:n:c:pR:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:c:pvR:f:B:S:C:m:")) != -1) {
 		if (c == 's')
 			seconds = atof(optarg);
 		else if (c == 'n')
 			runs = atoi(optarg) > 0 ? atoi(optarg) : 1;
 		else if (c == 'c')
 			which = optarg;
+		else if (c == 'f')
+			fill_only = !strcmp(optarg, "once");
 		else if (c == 'R')
 			rounds = atoi(optarg);
+		else if (c == 'm')
+			only_mode = !strcmp(optarg, "pp") ? 0 : atoi(optarg);
+		else if (c == 'B')
+			blocks = atoi(optarg);
+		else if (c == 'S')
+			stack_blocks = atoi(optarg);
+		else if (c == 'C')
+			cold = atoi(optarg);
 		else if (c == 'p')
 			parse_out = true;
+		else if (c == 'v')
+			verbose = true; /* packets per run on stderr (instruction counts per packet) */
 		else
-			return fprintf(stderr, "usage: bench_dp [-s SECONDS] [-n RUNS] [-c CASE] [-p]\n"), 2;
+			return fprintf(stderr, "usage: bench_dp [-s SECONDS] [-n RUNS] [-c CASE] [-p] [-v] [-f once|each] [-R ROUNDS] [-B BLOCKS] [-S BLOCKS] [-C COLD] [-m pp|N]\n"), 2;
 	}
 #define WANT(x) (!strcmp(which, "all") || !strcmp(which, x))
 	if (!parse_out)
 		printf("engine: %s; best of %d runs of %.1f s\n",
 		       uxdp_prog__engine(drop) == UXDP_ENGINE_JIT ? "jit" : "interp", runs, seconds);
 	if (!parse_out && (WANT("drop") || WANT("tx") || WANT("redirect")))
-		printf("%-56s %8s\n", "one worker, gen: 64-byte packets (60 + FCS)", "Mpps");
+		printf("%-56s %8s %9s\n", "one worker, gen: 64-byte packets (60 + FCS)", "Mpps",
+		       "cyc/pkt");
 	for (int once = 1; once >= 0; once--) {
 		const char *gen = once ? GEN ",fill=once" : GEN;
 		const char *sfx = once ? "" : "_fill_each";
 		char key[64], label[96];
 
+		if (fill_only >= 0 && fill_only != once)
+			continue;
 		if (WANT("drop")) {
 			snprintf(key, sizeof(key), "drop%s", sfx);
 			snprintf(label, sizeof(label), "XDP_DROP%s", once ? "" : " (gen fill=each)");
@@ -362,28 +539,12 @@ int main(int argc, char **argv)
 			row(key, label, run(gen, redir, dm, false, 16, NULL, NULL));
 		}
 	}
-	if (WANT("seed004")) {
-		struct uxdp_prog *large = prog_large(rounds, 0x1234567, true);
-		struct host h = {.stack = prog_large(rounds, 0x7654321, false)};
-		size_t pi, si, pc = prog_code(large, &pi), sc = prog_code(h.stack, &si);
-
-		h.buf = aligned_alloc(64, (size_t)HOST_BUFS * HOST_BUF_SZ);
-		memset(h.buf, 0, (size_t)HOST_BUFS * HOST_BUF_SZ);
-		h.ex = uxdp_exec__new(NULL);
-		if (!parse_out)
-			printf("\nseed 004: half PASS, half DROP; XDP program %zu insns (%zu bytes of "
-			       "x86-64);\n  host stage: copy into a host buffer, checksum, stack code "
-			       "(%zu insns, %zu bytes)\n",
-			       pi, pc, si, sc);
-		else
-			printf("seed004_prog_insns %zu\nseed004_prog_bytes %zu\nseed004_stack_bytes %zu\n",
-			       pi, pc, sc);
-		seed004(large, host_stack, &h, "seed004");
-		uxdp_exec__free(h.ex);
-		uxdp_prog__put(h.stack);
-		uxdp_prog__put(large);
-		free(h.buf);
-	}
+	if (WANT("seed004")) /* code shaped like real code: hot paths between cold ones */
+		large_case("seed004", "branchy", prog_branchy(blocks, cold, 0x1234567, true),
+			   prog_branchy(stack_blocks, cold, 0x7654321, false));
+	if (WANT("linear")) /* the earlier variant: straight-line code, every instruction runs */
+		large_case("linear", "straight-line", prog_large(rounds, 0x1234567, true),
+			   prog_large(rounds, 0x7654321, false));
 	if (WANT("small")) {
 		struct uxdp_prog *small = prog_large(32, 0x9e37, true);
 		size_t si;
