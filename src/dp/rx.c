@@ -418,11 +418,12 @@ static void tx_stage(struct dp_worker *w, struct dp_rxq *rq, struct uxdp_frame *
 /*
  * Vector mode: the program over the whole vector, then one stage at a time.
  *
- * A JIT-compiled program runs as uxdp_jit_run() would run it on every frame,
- * with what is the same for all frames set once: the exec's run state, the
- * xdp_buff's ingress port and queue (uxdp_port__rx_burst() gave every frame
- * of the burst the same), and the fields a run of an XDP program never
- * changes (egress_ifindex; nr_frags/frags_size stay 0 for a linear frame).
+ * A JIT-compiled program runs as uxdp_jit_run() would run it on every frame
+ * (its body inlined here), with what is the same for all frames set once:
+ * the xdp_buff's ingress port and queue (uxdp_port__rx_burst() gave every
+ * frame of the burst the same; programs only read them), and the fields a
+ * run of an XDP program never changes (egress_ifindex; nr_frags/frags_size
+ * stay 0 for a linear frame).
  * Per frame: the buffer geometry in, the program, the geometry back, and the
  * frame goes to its verdict's part of the split.
  */
@@ -444,10 +445,6 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 		xb->egress_ifindex = 0;
 		xb->nr_frags = 0;
 		xb->frags_size = 0;
-		ex->depth = 1;
-		ex->ctx = xb;
-		ex->call_fn = uxdp_jit_call_fn;
-		ex->counting = false;
 	}
 	for (i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
@@ -463,8 +460,14 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 			xb->data_meta = data - f->meta_len;
 			xb->data_end = data + f->len;
 			xb->frame_sz = f->buf_sz;
+			/* The run state as uxdp_jit_run() sets it: every field, every
+			 * run (a tail call or an unwound run may have changed any). */
 			ex->tail_call_cnt = 0;
-			ex->cur_prog = prog; /* a tail call in the last run replaced it */
+			ex->depth = 1;
+			ex->ctx = xb;
+			ex->call_fn = uxdp_jit_call_fn;
+			ex->counting = false;
+			ex->cur_prog = prog;
 			act = (uint32_t)entry(xb, 0, ex);
 			xdp_to_frame(f, xb);
 			if (act == XDP_REDIRECT)
