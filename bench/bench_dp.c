@@ -509,6 +509,13 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "usage: bench_dp [-s SECONDS] [-n RUNS] [-c CASE] [-p] [-v] [-f once|each] [-R ROUNDS] [-B BLOCKS] [-S BLOCKS] [-C COLD] [-m pp|N]\n"), 2;
 	}
 #define WANT(x) (!strcmp(which, "all") || !strcmp(which, x))
+	if (parse_out) {
+		uint64_t c0 = tsc();
+		double t0 = now();
+
+		usleep(100000);
+		printf("tsc_hz %.0f\n", (double)(tsc() - c0) / (now() - t0));
+	}
 	if (!parse_out)
 		printf("engine: %s; best of %d runs of %.1f s\n",
 		       uxdp_prog__engine(drop) == UXDP_ENGINE_JIT ? "jit" : "interp", runs, seconds);

@@ -5,7 +5,11 @@
 # REDIRECT devmap -> null port, and seed 004's vector/per-packet experiment)
 # and dpdk-testpmd on net_null (--no-huge, one forwarding lcore, rxonly and
 # macswap), both pinned to the same CPU, then a table with the ratios.
-# Each number is the best of RUNS measurements (the VM is shared).
+# Each number is the best of RUNS measurements (the VM is shared). Beside
+# Mpps, cycles per packet on the CPU (no PMU on the VM, so no perf stat: the
+# time-stamp counter over the thread's CPU time): bench_dp measures its own,
+# testpmd's is the forwarding lcore's CPU time (/proc, read just before it
+# stops) over the packets it received, at bench_dp's TSC rate.
 #   usage: bench/dp_vs_testpmd.sh BUILD_DIR [SECONDS] [RUNS]
 set -eu
 BUILD=${1:?usage: bench/dp_vs_testpmd.sh BUILD_DIR [SECONDS] [RUNS]}
@@ -25,7 +29,8 @@ val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
 # --- testpmd ---
 # Prints the best per-second packet rate (Rx-pps summed over the ports) of a
-# testpmd run of one forwarding mode, or nothing (the reason is in $tmp/why).
+# testpmd run of one forwarding mode and its cycles per packet, or nothing
+# (the reason is in $tmp/why).
 TESTPMD=$(command -v dpdk-testpmd || true)
 testpmd_mode() {
 	mode=$1
@@ -45,6 +50,11 @@ testpmd_mode() {
 		--total-num-mbufs=32768 --stats-period 1 </dev/null >"$log" 2>&1 &
 	pid=$!
 	sleep "$secs"
+	# CPU time (clock ticks) of the forwarding lcore: the busiest thread of
+	# testpmd (the child of timeout).
+	tpid=$(pgrep -P "$pid" | head -1)
+	ticks=$(for t in /proc/"${tpid:-$pid}"/task/*/stat; do
+		awk '{ print $14 + $15 }' "$t" 2>/dev/null; done | sort -n | tail -1)
 	kill -INT "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	if ! grep -q 'Rx-pps' "$log"; then
@@ -55,18 +65,28 @@ testpmd_mode() {
 		return 0
 	fi
 	# Sum Rx-pps of the ports in each period; skip the first (start-up); best period.
-	awk '/Port statistics/ { if (n) print s; s = 0; n++ }
+	mpps=$(awk '/Port statistics/ { if (n) print s; s = 0; n++ }
 	     /Rx-pps:/ { s += $2 }
 	     END { if (n) print s }' "$log" | tail -n +2 | sort -n | tail -1 |
-		awk '{ printf "%.2f\n", $1 / 1e6 }'
+		awk '{ printf "%.2f\n", $1 / 1e6 }')
+	# Packets received in the whole run: the all-ports total printed at the stop.
+	pkts=$(awk '/Accumulated forward statistics for all ports/ { f = 1 }
+	     f && /RX-packets:/ { print $2; exit }' "$log")
+	cpp=$(awk -v t="${ticks:-0}" -v hz="$(getconf CLK_TCK)" -v p="${pkts:-0}" \
+		-v tsc="$(val tsc_hz "$tmp/uxdp")" \
+		'BEGIN { if (p > 0 && t > 0) printf "%.1f", t / hz * tsc / p; else print "-" }')
+	echo "$mpps $cpp"
 }
 echo "bench: dpdk-testpmd net_null on CPU $CPU (rxonly, macswap)..."
-tp_rx=$(testpmd_mode rxonly)
-tp_mac=$(testpmd_mode macswap)
+set -- $(testpmd_mode rxonly)
+tp_rx=${1:-}; tp_rx_c=${2:-}
+set -- $(testpmd_mode macswap)
+tp_mac=${1:-}; tp_mac_c=${2:-}
 
 # --- table ---
 ratio() { # a b -> a/b or "-"
-	if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'
+	if [ -n "$1" ] && [ -n "$2" ] && [ "$1" != "-" ] && [ "$2" != "-" ]; then
+		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'
 	else echo "-"; fi
 }
 goal() { # ratio_or_value threshold -> met / NOT met / -
@@ -74,6 +94,7 @@ goal() { # ratio_or_value threshold -> met / NOT met / -
 	awk -v v="${1%x}" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "NOT met" }'
 }
 d=$(val drop "$tmp/uxdp"); t=$(val tx "$tmp/uxdp"); r=$(val redirect "$tmp/uxdp")
+dc=$(val drop_cpp "$tmp/uxdp"); tc=$(val tx_cpp "$tmp/uxdp"); rc=$(val redirect_cpp "$tmp/uxdp")
 de=$(val drop_fill_each "$tmp/uxdp"); te=$(val tx_fill_each "$tmp/uxdp")
 re=$(val redirect_fill_each "$tmp/uxdp")
 echo
@@ -86,19 +107,33 @@ printf '%-34s %9s %9s %18s %9s %8s %s\n' "XDP_TX (MAC swap)" "$t" "$te" "macswap
 	"$(ratio "$t" "$tp_mac")" ">= 1.1x: $(goal "$(ratio "$t" "$tp_mac")" 1.1)"
 printf '%-34s %9s %9s %18s %9s %8s %s\n' "XDP_REDIRECT devmap -> null port" "$r" "$re" "" "" "" \
 	">= 30 Mpps: $(goal "$r" 30)"
+echo
+echo "cycles per packet on the CPU (TSC $(val tsc_hz "$tmp/uxdp" | awk '{ printf "%.2f GHz", $1 / 1e9 }'); lowest of $RUNS for uxdp, whole run for testpmd)"
+printf '%-34s %9s %18s %9s %14s\n' "case" "uxdp" "testpmd net_null" "" "testpmd/uxdp"
+printf '%-34s %9s %18s %9s %14s %s\n' "XDP_DROP" "$dc" "rxonly" "${tp_rx_c:--}" \
+	"$(ratio "$tp_rx_c" "$dc")" ">= 1.0x: $(goal "$(ratio "$tp_rx_c" "$dc")" 1.0)"
+printf '%-34s %9s %18s %9s %14s %s\n' "XDP_TX (MAC swap)" "$tc" "macswap" "${tp_mac_c:--}" \
+	"$(ratio "$tp_mac_c" "$tc")" ">= 1.1x: $(goal "$(ratio "$tp_mac_c" "$tc")" 1.1)"
+printf '%-34s %9s %18s %9s %14s %s\n' "XDP_REDIRECT devmap -> null port" "$rc" "" "" "" \
+	"30 Mpps = $(val tsc_hz "$tmp/uxdp" | awk '{ printf "%.1f", $1 / 30e6 }') cycles: $(awk -v c="$rc" -v h="$(val tsc_hz "$tmp/uxdp")" 'BEGIN { print (c > 0 && c <= h / 30e6) ? "met" : "NOT met" }')"
 if [ -z "$tp_rx" ] || [ -z "$tp_mac" ]; then
 	echo "testpmd: not measured: $(cat "$tmp/why" 2>/dev/null || echo unknown reason)"
 fi
 echo
-p=seed004
-echo "seed 004: half PASS / half DROP, $(val ${p}_prog_insns "$tmp/uxdp")-insn program" \
-	"($(val ${p}_prog_bytes "$tmp/uxdp") bytes of code), host stage with" \
-	"$(val ${p}_stack_bytes "$tmp/uxdp") bytes of stack code; Mpps"
-for pfx in seed004 small; do
-	line="$pfx: per-packet $(val ${pfx}_per_packet "$tmp/uxdp"); vector"
-	for n in 1 4 8 16 32 64; do line="$line N=$n $(val ${pfx}_vector_$n "$tmp/uxdp")"; done
-	echo "$line"
-	echo "$pfx: vector(16)/per-packet $(val ${pfx}_ratio_16 "$tmp/uxdp")x," \
-		"best vector/per-packet $(val ${pfx}_ratio_best "$tmp/uxdp")x"
+for p in seed004 linear; do
+	echo "seed 004 ($p): half PASS / half DROP, $(val ${p}_prog_insns "$tmp/uxdp")-insn program" \
+		"($(val ${p}_prog_bytes "$tmp/uxdp") bytes of code), host stage with" \
+		"$(val ${p}_stack_bytes "$tmp/uxdp") bytes of stack code"
 done
-echo "seed 004 goal (vector >= 1.2x per-packet, N=16): $(goal "$(val seed004_ratio_16 "$tmp/uxdp")" 1.2)"
+for pfx in seed004 linear small; do
+	line="$pfx: Mpps (cycles/packet): per-packet $(val ${pfx}_per_packet "$tmp/uxdp") ($(val ${pfx}_per_packet_cpp "$tmp/uxdp")); vector"
+	for n in 1 4 8 16 32 64; do
+		line="$line N=$n $(val ${pfx}_vector_$n "$tmp/uxdp") ($(val ${pfx}_vector_${n}_cpp "$tmp/uxdp"))"
+	done
+	echo "$line"
+	echo "$pfx: vector(16)/per-packet $(val ${pfx}_ratio_16 "$tmp/uxdp")x Mpps," \
+		"$(val ${pfx}_ratio_16_cpp "$tmp/uxdp")x cycles; best vector/per-packet" \
+		"$(val ${pfx}_ratio_best "$tmp/uxdp")x Mpps, $(val ${pfx}_ratio_best_cpp "$tmp/uxdp")x cycles"
+done
+echo "seed 004 goal (vector >= 1.2x per-packet, N=16): Mpps $(goal "$(val seed004_ratio_16 "$tmp/uxdp")" 1.2)," \
+	"cycles $(goal "$(val seed004_ratio_16_cpp "$tmp/uxdp")" 1.2)"
