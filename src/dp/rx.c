@@ -351,6 +351,20 @@ static void redirect_stage(struct dp_worker *w, struct dp_qstats *st, uint16_t n
 		const struct uxdp_redirect_target *rt = &w->rt[w->split_rx[i]];
 		struct uxdp_frame *f = fs[i];
 
+		if (rt->map_type == BPF_MAP_TYPE_XSKMAP) {
+			/* A run of frames to one socket: one lookup, one ring check. */
+			for (j = (uint16_t)(i + 1); j < n; j++) {
+				const struct uxdp_redirect_target *r = &w->rt[w->split_rx[j]];
+
+				if (r->map_type != BPF_MAP_TYPE_XSKMAP || r->map != rt->map ||
+				    r->index != rt->index)
+					break;
+			}
+			uxdp_xsk_dp_rx_bulk(w, st, fs + i, (uint16_t)(j - i),
+					    (struct uxdp_map *)rt->map, rt->index);
+			i = j;
+			continue;
+		}
 		if ((rt->map_type != BPF_MAP_TYPE_DEVMAP &&
 		     rt->map_type != BPF_MAP_TYPE_DEVMAP_HASH) ||
 		    (rt->flags & BPF_F_BROADCAST)) {
