@@ -182,9 +182,7 @@ static inline bool rx_one(struct dp_worker *w, struct dp_qstats *st, struct uxdp
 	d->addr = addr;
 	d->len = f->len;
 	d->options = 0;
-	if (f->pool == xp->rx_pool)
-		uxdp_page_pool_lent(xp->rx_pool, 1);
-	else
+	if (f->pool != xp->rx_pool)
 		uxdp_frame__free(f, w->idx);
 	return true;
 }
@@ -195,7 +193,7 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	struct uxdp_xskmap_entry *e = uxdp_xskmap_entry(map, key);
 	struct uxdp_xsk_srv *xs = e ? uxdp_xsk_lookup(e->sock_id) : NULL;
 	uint64_t bytes = 0;
-	uint32_t room, done = 0;
+	uint32_t room, done = 0, lent = 0;
 	uint16_t i = 0;
 
 	if (!xs || !xs->active || xs->worker != w->idx || !xs->rx.size) {
@@ -219,12 +217,15 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 			rx_fail(w, st, f, &xs->rx_ring_full);
 			continue;
 		}
+		lent += f->pool == xs->xp->rx_pool;
 		if (rx_one(w, st, xs, f)) {
 			room--;
 			done++;
 			bytes += len;
 		}
 	}
+	if (lent)
+		uxdp_page_pool_lent(xs->xp->rx_pool, lent); /* zero-copy frames left the pool */
 	if (!done)
 		return;
 	xs->rx_dirty = true;
