@@ -252,8 +252,8 @@ static void zc_complete(struct xsk_pool *xp)
 	while (xp->cq_reserved &&
 	       (n = uxdp_page_pool_take_returned(xp->tx_pool, done, 64)) > 0) {
 		for (uint32_t i = 0; i < n; i++) {
-			uint64_t idx = (uint64_t)(done[i]->buf - xp->umem->base) >>
-				       xp->umem->chunk_shift;
+			/* Descriptor i describes chunk i: no need to read it. */
+			uint64_t idx = (uint64_t)(done[i] - xp->tx_descs);
 
 			xp->state[idx] = XSK_CHUNK_APP;
 			ring_put_addr(&xp->cq, xp->tx_addr[idx]);
