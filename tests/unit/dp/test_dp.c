@@ -532,3 +532,69 @@ UXDP_TEST(dp_threads_replace_under_traffic, fast)
 	uxdp_port__close(g);
 	return UXDP_TEST_PASS;
 }
+
+/* Frame by frame the program picks another devmap entry (flows 0, 1, 2 in turn:
+ * key 0 -> pipe a, key 1 -> pipe c, key 2 -> an ifindex without a port), so runs
+ * of one target are short and broken: every vector size and per-packet mode must
+ * send each frame where its own verdict said, and count the failures. */
+UXDP_TEST(dp_redirect_mixed_targets, fast)
+{
+	static const uint32_t vecs[] = {1, 2, 4, 16, 64, 0};
+	struct uxdp_map *dm = devmap(BPF_MAP_TYPE_DEVMAP, 4);
+	struct bpf_insn insns[] = {
+		I_LDX(BPF_W, 2, 1, 0), I_LDX(BPF_W, 3, 1, 4), I_MOV64_REG(4, 2),
+		I_ALU64_IMM(BPF_ADD, 4, 30), I_JMP_REG(BPF_JGT, 4, 3, 7),
+		I_LDX(BPF_B, 2, 2, 29), I_ALU64_IMM(BPF_SUB, 2, 1), I_LD_MAP(1, 0),
+		I_MOV64_IMM(3, XDP_DROP), I_CALL(BPF_FUNC_redirect_map), I_EXIT(),
+		I_MOV64_IMM(0, XDP_DROP), I_EXIT(),
+	};
+	struct uxdp_prog *p = load(insns, ARRAY_LEN(insns), &dm, 1, UXDP_PROG_XDP);
+	uint32_t k, v;
+
+	ASSERT_NOT_NULL(dm);
+	ASSERT_NOT_NULL(p);
+	for (size_t m = 0; m < ARRAY_LEN(vecs); m++) {
+		struct uxdp_port *g = port("gen:count=300,flows=3");
+		struct uxdp_port *a = port("pipe:mx/a"), *b = port("pipe:mx/b");
+		struct uxdp_port *c = port("pipe:my/a"), *d = port("pipe:my/b");
+		UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .vector_size = vecs[m] ? vecs[m] : 16,
+			  .per_packet = !vecs[m], .on_exception = on_exc);
+		struct uxdp_dp *dp = uxdp_dp__new(&o);
+		struct uxdp_dp_queue_stats s;
+		uint8_t fb[64], fd[64];
+
+		ASSERT_NOT_NULL(g);
+		ASSERT_NOT_NULL(a);
+		ASSERT_NOT_NULL(c);
+		ASSERT_NOT_NULL(dp);
+		k = 0, v = uxdp_port__ifindex(a);
+		ASSERT_OK(uxdp_map__update_elem(dm, &k, &v, 0));
+		k = 1, v = uxdp_port__ifindex(c);
+		ASSERT_OK(uxdp_map__update_elem(dm, &k, &v, 0));
+		k = 2, v = UXDP_PORT_MAX_IFINDEX; /* no port has it */
+		ASSERT_OK(uxdp_map__update_elem(dm, &k, &v, 0));
+		ASSERT_OK(uxdp_dp__add_port(dp, g));
+		ASSERT_OK(uxdp_dp__add_port(dp, a));
+		ASSERT_OK(uxdp_dp__add_port(dp, c));
+		ASSERT_OK(uxdp_dp__assign_rxq(dp, g, 0, 0));
+		ASSERT_OK(uxdp_dp__attach(dp, g, p));
+		poll_all(dp, 1);
+		ASSERT_EQ(drain(b, fb), 100);
+		ASSERT_EQ(drain(d, fd), 100);
+		ASSERT_EQ(fb[29], 1); /* flow 0 went to a */
+		ASSERT_EQ(fd[29], 2); /* flow 1 went to c */
+		ASSERT_OK(uxdp_dp__get_stats(dp, g, -1, &s));
+		ASSERT_EQ(s.rx_packets, 300);
+		ASSERT_EQ(s.redirect, 300);
+		ASSERT_EQ(s.redirect_err, 100);
+		uxdp_dp__free(dp);
+		uxdp_port__close(g);
+		uxdp_port__close(a);
+		uxdp_port__close(b);
+		uxdp_port__close(c);
+		uxdp_port__close(d);
+	}
+	uxdp_prog__put(p);
+	uxdp_map__put(dm);
+	return UXDP_TEST_PASS;
+}
