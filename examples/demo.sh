@@ -8,6 +8,9 @@
 #     legitimate clients, a blocklisted network) all through the same filter
 #     object, show live rates with `uxdp stats --watch` for a few seconds and a
 #     map with `uxdp map dump`, then stop the daemon (it never outlives the script).
+#  3. Serve an AF_XDP-style application socket: examples/xsk_fwd (libxdp-style source built
+#     against libuxdp) forwards the frames of a generator port back out, with uxdp stats
+#     showing the socket.
 #   usage: examples/demo.sh BUILD_DIR [--kernel] [--engine interp|jit] [--no-daemon]
 #   --kernel runs part 1's object in the kernel (BPF_PROG_TEST_RUN via
 #   tests/kdiff/kernel_run; needs root) instead of uxdp, for comparison.
@@ -178,3 +181,40 @@ wait "$DPID" || { echo "demo.sh: uxdpd exited with $?" >&2; cat "$TMP/uxdpd.log"
 DPID=
 echo
 echo "uxdpd stopped. Run your own: $UXDPD --config FILE (see tools/uxdpd/uxdpd.8)"
+
+# --- part 3: an AF_XDP-style application served by uxdpd --------------------------------------
+FWD=${FWD:-$BUILD/examples/xsk_fwd/xsk_fwd-uxdp}
+[ -x "$FWD" ] || exit 0
+cat >"$TMP/xsk.conf" <<EOF
+# uxdpd serving an application socket: the generator's frames go to the socket
+workers 1
+pin no
+port wire gen:proto=udp4,flows=16,rate=2000000
+EOF
+echo
+echo "=== an AF_XDP application (examples/xsk_fwd, libxdp-style source) on uxdpd ==="
+sed -e '/^#/d' -e 's/^/  /' "$TMP/xsk.conf"
+rm -f "$SOCK"
+"$UXDPD" --config "$TMP/xsk.conf" --ctl "$SOCK" 2>"$TMP/uxdpd.log" &
+DPID=$!
+i=0
+until [ -S "$SOCK" ] && "$UXDP" stats --ctl "$SOCK" >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+		echo "demo.sh: uxdpd did not start:" >&2
+		cat "$TMP/uxdpd.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+echo '  $ xsk_fwd-uxdp -i wire -m l2fwd -d 3     (same source as xsk_fwd-libxdp, other -I/-l)'
+UXDP_SOCKET="$SOCK" "$FWD" -i wire -m l2fwd -d 3 >"$TMP/fwd.out" 2>&1 &
+FPID=$!
+sleep 1.5
+"$UXDP" stats --ctl "$SOCK"
+wait "$FPID" || { echo "demo.sh: xsk_fwd failed:" >&2; cat "$TMP/fwd.out" >&2; exit 1; }
+sed 's/^/  /' "$TMP/fwd.out"
+grep "socket" "$TMP/uxdpd.log" | sed 's/^/  /'
+kill "$DPID"
+wait "$DPID" || { echo "demo.sh: uxdpd exited with $?" >&2; cat "$TMP/uxdpd.log" >&2; exit 1; }
+DPID=
