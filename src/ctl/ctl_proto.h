@@ -58,6 +58,12 @@
 #define UXDP_CTL_PATH_MAX 4096
 /** Largest reply a client accepts (all chunks). */
 #define UXDP_CTL_MAX_REPLY    (256u << 20)
+/**
+ * Reply bytes the daemon keeps queued for a connection whose client does not
+ * read: a reply that would pass this behind others already queued drops the
+ * connection (one reply alone may be larger: it is queued whole).
+ */
+#define UXDP_CTL_MAX_QUEUED   (4u << 20)
 #define UXDP_CTL_DEFAULT_PATH "/run/uxdp/uxdpd.sock"
 
 /* Message types (X-macro: value, name). */
@@ -209,8 +215,8 @@ typedef int (*uxdp_ctl_handler_fn)(void *cookie, const struct uxdp_ctl_req *req,
  * Session callbacks (control thread, the handler's cookie): on_kick for each
  * zero-length message on a session connection (the application's sendto/
  * recvfrom kick), on_close exactly once when the connection ends (EOF, hang-up,
- * error, a refused reply send, or uxdp_ctl_server_free()); the fd is closed
- * only after on_close returns.
+ * error, replies queued past UXDP_CTL_MAX_QUEUED, or uxdp_ctl_server_free());
+ * the fd is closed only after on_close returns.
  */
 typedef void (*uxdp_ctl_session_fn)(void *cookie, void *session);
 
@@ -237,6 +243,8 @@ void uxdp_ctl_server_counts(const struct uxdp_ctl_server *srv, uint64_t *request
 /** Open connections now, and how many of them are socket sessions; kicks received so far. */
 void uxdp_ctl_server_conns(const struct uxdp_ctl_server *srv, uint32_t *conns, uint32_t *sessions,
 			   uint64_t *kicks);
+/** Connections dropped so far for not reading their replies (UXDP_CTL_MAX_QUEUED). */
+uint64_t uxdp_ctl_server_dropped(const struct uxdp_ctl_server *srv);
 /** Close every connection (on_close for sessions) and the socket, and unlink its path. */
 void uxdp_ctl_server_free(struct uxdp_ctl_server *srv);
 

@@ -5,9 +5,13 @@
  * thread). A request is read whole (MSG_TRUNC tells an oversized one apart),
  * validated by uxdp_ctl_parse(), handed to the daemon's handler, and answered
  * in chunks of at most UXDP_CTL_MAX_MSG bytes. A malformed request is answered
- * with the reason and counted; the connection stays usable. A client that
- * does not read its reply within a second is dropped, so no client can stall
- * the daemon.
+ * with the reason and counted; the connection stays usable. Every send is
+ * non-blocking: what the client's socket does not take stays on that
+ * connection's output queue (whole replies, sent as whole datagrams) and goes
+ * out when poll() says POLLOUT. Requests that arrive meanwhile are read and
+ * handled at once, their replies queued behind, so answers keep their order;
+ * a connection whose queue would pass UXDP_CTL_MAX_QUEUED is dropped (counted,
+ * logged; a session is released as on EOF). No client can stall the thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +26,29 @@
 #include <unistd.h>
 
 #include "ctl/ctl_proto.h"
+#include "uxdp/common.h"
+
+void uxdp_pr(enum uxdp_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* fds a message may carry (XSK_BIND: 3); one more fits the buffer to see excess. */
 #define MAX_FDS 3
 
+/* A reply not (wholly) sent yet: text[off..len) still to go, in chunks. */
+struct outq {
+	struct outq *next;
+	uint32_t seq;
+	int32_t status;
+	size_t len, off;
+	bool started; /* a chunk went out (an empty text is one empty chunk) */
+	char text[];
+};
+
 struct conn {
 	int fd;
-	void *session; /* non-NULL: the connection is an application socket */
+	void *session;		     /* non-NULL: the connection is an application socket */
+	struct outq *out, *out_tail; /* replies waiting for POLLOUT, oldest first */
+	size_t out_bytes;	     /* text bytes still queued */
 };
 
 struct uxdp_ctl_server {
@@ -39,8 +59,9 @@ struct uxdp_ctl_server {
 	void *cookie;
 	struct conn *conns; /* cap_conns slots, n_conns used */
 	uint32_t n_conns, cap_conns, n_sessions;
-	uint64_t requests, refused, kicks;
-	uint8_t *buf; /* one message, +1 byte to see an oversized one */
+	uint64_t requests, refused, kicks, dropped;
+	uint8_t *buf;  /* one message, +1 byte to see an oversized one */
+	uint8_t *obuf; /* one reply chunk being built */
 };
 
 static int make_dirs(const char *path)
@@ -111,9 +132,12 @@ struct uxdp_ctl_server *uxdp_ctl_server_new(const char *path, uxdp_ctl_handler_f
 	if (chmod(path, 0660) || listen(fd, 16))
 		goto err_unlink;
 	srv = calloc(1, sizeof(*srv));
-	if (!srv || !(srv->buf = malloc(UXDP_CTL_MAX_MSG + 1)) || !(srv->path = strdup(path))) {
-		if (srv)
+	if (!srv || !(srv->buf = malloc(UXDP_CTL_MAX_MSG + 1)) ||
+	    !(srv->obuf = malloc(UXDP_CTL_MAX_MSG)) || !(srv->path = strdup(path))) {
+		if (srv) {
 			free(srv->buf);
+			free(srv->obuf);
+		}
 		free(srv);
 		errno = ENOMEM;
 		goto err_unlink;
@@ -136,39 +160,129 @@ err_sys:
 	return NULL;
 }
 
-/* Send the reply in chunks; false if the client is gone or does not read. */
-static bool send_reply(int fd, uint32_t seq, int status, const char *text, size_t len)
+/*
+ * Send text[*off..len) in chunks, never blocking: 0 once the last chunk went
+ * out, -EAGAIN when the socket is full (*off and *started say where to go on),
+ * another -errno when the client is gone. A chunk is one datagram, sent whole
+ * or not at all (SOCK_SEQPACKET).
+ */
+static int send_chunks(struct uxdp_ctl_server *srv, int fd, uint32_t seq, int32_t status,
+		       const char *text, size_t len, size_t *off, bool *started)
 {
 	const size_t room = UXDP_CTL_MAX_MSG - sizeof(struct uxdp_ctl_reply);
-	struct uxdp_ctl_reply *r = malloc(UXDP_CTL_MAX_MSG);
-	size_t off = 0;
-	bool ok = true;
+	struct uxdp_ctl_reply *r = (void *)srv->obuf;
 
-	if (!r)
-		return false;
-	do {
-		size_t n = len - off < room ? len - off : room;
+	while (!*started || *off < len) {
+		size_t n = len - *off < room ? len - *off : room;
+		ssize_t sent;
 
 		memset(r, 0, sizeof(*r));
 		r->hdr.magic = UXDP_CTL_MAGIC;
 		r->hdr.version = UXDP_CTL_VERSION;
 		r->hdr.type = UXDP_CTL_REPLY;
 		r->hdr.len = (uint32_t)(sizeof(*r) + n);
-		r->hdr.flags = off + n < len ? UXDP_CTL_F_MORE : 0;
+		r->hdr.flags = *off + n < len ? UXDP_CTL_F_MORE : 0;
 		r->hdr.seq = seq;
 		r->status = status;
 		r->text_len = (uint32_t)n;
 		if (n)
-			memcpy(r->text, text + off, n);
-		/* Blocking, bounded by the connection's SO_SNDTIMEO (a second). */
-		if (send(fd, r, r->hdr.len, MSG_NOSIGNAL) != (ssize_t)r->hdr.len) {
-			ok = false;
-			break;
-		}
-		off += n;
-	} while (off < len);
-	free(r);
-	return ok;
+			memcpy(r->text, text + *off, n);
+		sent = send(fd, r, r->hdr.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		if (sent != (ssize_t)r->hdr.len)
+			return -EIO; /* cannot happen on SOCK_SEQPACKET */
+		*off += n;
+		*started = true;
+	}
+	return 0;
+}
+
+/* Note a connection dropped for not reading its replies. */
+static void dropped_slow(struct uxdp_ctl_server *srv, const struct conn *c, size_t more)
+{
+	struct ucred cred = {.pid = 0};
+	socklen_t cl = sizeof(cred);
+
+	srv->dropped++;
+	getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
+	uxdp_pr(UXDP_WARN,
+		"ctl: dropping %s of pid %d: it does not read its replies (%zu bytes queued, "
+		"%zu more, limit %u)\n",
+		c->session ? "the socket connection" : "the connection", (int)cred.pid,
+		c->out_bytes, more, UXDP_CTL_MAX_QUEUED);
+}
+
+/*
+ * Answer on connection c: sent at once if nothing is queued and the socket
+ * takes it, else (the rest) queued for POLLOUT. False when the connection is
+ * to be dropped: the client is gone, or the queue would pass the bound (a
+ * reply of any size is taken when nothing else is queued).
+ */
+static bool send_reply(struct uxdp_ctl_server *srv, struct conn *c, uint32_t seq, int status,
+		       const char *text, size_t len)
+{
+	size_t off = 0;
+	bool started = false;
+	struct outq *q;
+
+	if (!c->out) {
+		int rc = send_chunks(srv, c->fd, seq, status, text, len, &off, &started);
+
+		if (rc != -EAGAIN)
+			return rc == 0;
+	} else if (c->out_bytes + len > UXDP_CTL_MAX_QUEUED) {
+		dropped_slow(srv, c, len);
+		return false;
+	}
+	q = malloc(sizeof(*q) + (len - off));
+	if (!q)
+		return false;
+	*q = (struct outq){.seq = seq, .status = status, .len = len - off, .started = started};
+	memcpy(q->text, text + off, len - off);
+	if (c->out_tail)
+		c->out_tail->next = q;
+	else
+		c->out = q;
+	c->out_tail = q;
+	c->out_bytes += q->len;
+	return true;
+}
+
+/* POLLOUT: send what is queued; false when the client is gone. */
+static bool flush_out(struct uxdp_ctl_server *srv, struct conn *c)
+{
+	while (c->out) {
+		struct outq *q = c->out;
+		size_t off = q->off;
+		int rc = send_chunks(srv, c->fd, q->seq, q->status, q->text, q->len, &q->off,
+				     &q->started);
+
+		c->out_bytes -= q->off - off;
+		if (rc == -EAGAIN)
+			return true;
+		if (rc)
+			return false;
+		c->out = q->next;
+		if (!c->out)
+			c->out_tail = NULL;
+		free(q);
+	}
+	return true;
+}
+
+static void free_out(struct conn *c)
+{
+	while (c->out) {
+		struct outq *q = c->out;
+
+		c->out = q->next;
+		free(q);
+	}
+	c->out_tail = NULL;
+	c->out_bytes = 0;
 }
 
 static void close_fds(int *fds, int n)
@@ -179,10 +293,11 @@ static void close_fds(int *fds, int n)
 }
 
 /* A refused message: counted, answered with the reason; false if the reply failed. */
-static bool refuse(struct uxdp_ctl_server *srv, int fd, uint32_t seq, int status, const char *err)
+static bool refuse(struct uxdp_ctl_server *srv, struct conn *c, uint32_t seq, int status,
+		   const char *err)
 {
 	srv->refused++;
-	return send_reply(fd, seq, status, err, strlen(err));
+	return send_reply(srv, c, seq, status, err, strlen(err));
 }
 
 /*
@@ -282,13 +397,19 @@ static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 		return true;
 	}
 	srv->requests++;
+	if (c->out_bytes >= UXDP_CTL_MAX_QUEUED) {
+		/* Still not reading: drop it before acting on one more request. */
+		close_fds(fds, nfds);
+		dropped_slow(srv, c, 0);
+		return false;
+	}
 	if (n > UXDP_CTL_MAX_MSG) {
 		const struct uxdp_ctl_hdr *h = (const void *)srv->buf;
 
 		close_fds(fds, nfds);
 		snprintf(err, sizeof(err), "message of %zd bytes is over the %d-byte limit", n,
 			 UXDP_CTL_MAX_MSG);
-		return refuse(srv, c->fd, h->seq, -EMSGSIZE, err);
+		return refuse(srv, c, h->seq, -EMSGSIZE, err);
 	}
 	status = uxdp_ctl_parse(srv->buf, (size_t)n, &req, err, sizeof(err));
 	if (!status && nfds < 0) {
@@ -301,7 +422,7 @@ static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 	status = status ?: uxdp_ctl_check_fds(&req, nfds, err, sizeof(err));
 	if (status) {
 		close_fds(fds, nfds);
-		return refuse(srv, c->fd, req.seq, status, err);
+		return refuse(srv, c, req.seq, status, err);
 	}
 	/* What a connection may ask depends on whether it is a socket. */
 	if (c->session && req.type != UXDP_CTL_XSK_STATS && req.type != UXDP_CTL_XSK_MAP_KEY) {
@@ -309,13 +430,13 @@ static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 		snprintf(err, sizeof(err),
 			 "this connection is a bound socket: it takes XSK_STATS, XSK_MAP_KEY and "
 			 "zero-length kicks only");
-		return refuse(srv, c->fd, req.seq,
-			      req.type == UXDP_CTL_XSK_BIND ? -EISCONN : -EINVAL, err);
+		return refuse(srv, c, req.seq, req.type == UXDP_CTL_XSK_BIND ? -EISCONN : -EINVAL,
+			      err);
 	}
 	if (!c->session && (req.type == UXDP_CTL_XSK_STATS || req.type == UXDP_CTL_XSK_MAP_KEY)) {
 		snprintf(err, sizeof(err),
 			 "this connection is not a bound socket (XSK_BIND first)");
-		return refuse(srv, c->fd, req.seq, -ENOTCONN, err);
+		return refuse(srv, c, req.seq, -ENOTCONN, err);
 	}
 	if (req.type == UXDP_CTL_XSK_BIND &&
 	    (!srv->on_close || srv->n_sessions >= UXDP_CTL_MAX_SESSIONS)) {
@@ -324,7 +445,7 @@ static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 			 srv->on_close ? "too many bound sockets (%d)"
 				       : "this daemon does not serve sockets",
 			 UXDP_CTL_MAX_SESSIONS);
-		return refuse(srv, c->fd, req.seq, srv->on_close ? -EMFILE : -EOPNOTSUPP, err);
+		return refuse(srv, c, req.seq, srv->on_close ? -EMFILE : -EOPNOTSUPP, err);
 	}
 	for (int i = 0; i < MAX_FDS; i++)
 		req.fds[i] = i < nfds ? fds[i] : -1;
@@ -351,7 +472,7 @@ static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 		c->session = new_session;
 		srv->n_sessions++;
 	}
-	ok = send_reply(c->fd, req.seq, status, text ? text : "", text ? strlen(text) : 0);
+	ok = send_reply(srv, c, req.seq, status, text ? text : "", text ? strlen(text) : 0);
 	free(text);
 	return ok;
 }
@@ -367,12 +488,12 @@ static void drop_conn(struct uxdp_ctl_server *srv, uint32_t i)
 		srv->n_sessions--;
 	}
 	close(c->fd);
+	free_out(c);
 	*c = srv->conns[--srv->n_conns];
 }
 
 static void accept_conn(struct uxdp_ctl_server *srv)
 {
-	struct timeval tv = {1, 0};
 	int c = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (c < 0)
@@ -392,7 +513,6 @@ static void accept_conn(struct uxdp_ctl_server *srv)
 		srv->conns = nc;
 		srv->cap_conns = cap;
 	}
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	srv->conns[srv->n_conns++] = (struct conn){.fd = c};
 }
 
@@ -425,7 +545,9 @@ int uxdp_ctl_server_run(struct uxdp_ctl_server *srv, int stop_fd)
 		pfd[0] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
 		for (uint32_t i = 0; i < n; i++)
-			pfd[2 + i] = (struct pollfd){.fd = srv->conns[i].fd, .events = POLLIN};
+			pfd[2 + i] = (struct pollfd){
+				.fd = srv->conns[i].fd,
+				.events = (short)(POLLIN | (srv->conns[i].out ? POLLOUT : 0))};
 		if (poll(pfd, n + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -436,10 +558,18 @@ int uxdp_ctl_server_run(struct uxdp_ctl_server *srv, int stop_fd)
 			break;
 		/* Walk backwards: dropping connection i moves the last one into its slot. */
 		for (uint32_t i = n; i-- > 0;) {
-			if (!pfd[2 + i].revents)
+			short ev = pfd[2 + i].revents;
+			bool keep;
+
+			if (!ev)
 				continue;
+			keep = !(ev & POLLOUT) || flush_out(srv, &srv->conns[i]);
 			/* POLLIN comes with POLLHUP while messages are queued: read them first. */
-			if ((pfd[2 + i].revents & POLLIN) ? !serve(srv, &srv->conns[i]) : true)
+			if (keep && (ev & POLLIN))
+				keep = serve(srv, &srv->conns[i]);
+			else if (ev & (POLLHUP | POLLERR | POLLNVAL))
+				keep = false; /* hang-up or error, nothing left to read */
+			if (!keep)
 				drop_conn(srv, i);
 		}
 		if (pfd[1].revents & POLLIN)
@@ -464,6 +594,11 @@ void uxdp_ctl_server_conns(const struct uxdp_ctl_server *srv, uint32_t *conns, u
 	*kicks = srv->kicks;
 }
 
+uint64_t uxdp_ctl_server_dropped(const struct uxdp_ctl_server *srv)
+{
+	return srv->dropped;
+}
+
 void uxdp_ctl_server_free(struct uxdp_ctl_server *srv)
 {
 	if (!srv)
@@ -475,5 +610,6 @@ void uxdp_ctl_server_free(struct uxdp_ctl_server *srv)
 	unlink(srv->path);
 	free(srv->path);
 	free(srv->buf);
+	free(srv->obuf);
 	free(srv);
 }

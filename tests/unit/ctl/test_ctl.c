@@ -8,9 +8,12 @@
  * on a failed bind that set a session, at uxdp_ctl_server_free) while the
  * connection fd is still open, received fds are closed after the handler,
  * and a session connection refuses everything but XSK_STATS/XSK_MAP_KEY.
+ * A client that never reads its replies does not delay another one and is
+ * dropped once its queued output passes the bound (session or not).
  * Also uxdpd's xsk policy (tools/uxdpd/config.c) on a config file.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -224,6 +227,7 @@ UXDP_TEST(xsk_map_key_parse, fast)
 struct fake {
 	atomic_int binds, kicks, closes, handled_fds, bad_fd_at_close;
 	atomic_int fail_bind; /* the handler sets a session, then fails */
+	size_t big;	      /* STATS and XSK_STATS answer this many bytes */
 	int session_tag;
 };
 
@@ -250,13 +254,27 @@ static int fake_handle(void *cookie, const struct uxdp_ctl_req *req, char **text
 	case UXDP_CTL_XSK_STATS:
 		if (req->session != &f->session_tag)
 			return -EFAULT;
+		if (f->big)
+			goto big;
 		if (asprintf(text, "kicks=%d", (int)f->kicks) < 0)
 			*text = NULL;
 		return 0;
+	case UXDP_CTL_STATS:
+		if (f->big)
+			goto big;
+		/* fall through */
 	default:
 		*text = strdup("ok");
 		return 0;
 	}
+big:
+	*text = malloc(f->big + 1);
+	if (!*text)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->big; i++)
+		(*text)[i] = (char)('a' + i % 26);
+	(*text)[f->big] = '\0';
+	return 0;
 }
 
 static void fake_kick(void *cookie, void *session)
@@ -535,6 +553,140 @@ UXDP_TEST(server_too_many_fds, fast)
 	close(fd);
 	srv_stop(&r);
 	return UXDP_TEST_PASS;
+}
+
+/* --- a client that does not read its replies -------------------------------------------- */
+
+static void get_conns(struct srv_run *r, uint32_t *conns, uint32_t *sessions)
+{
+	uint64_t kicks;
+
+	uxdp_ctl_server_conns(r->srv, conns, sessions, &kicks);
+}
+
+/* Wait (hang guard only: 10 s) until the server has n connections. */
+static bool wait_conns(struct srv_run *r, uint32_t n)
+{
+	uint32_t conns, sessions;
+
+	for (int i = 0; i < 1000; i++) {
+		get_conns(r, &conns, &sessions);
+		if (conns == n)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Client A (a socket session, or a plain connection) sends requests whose
+ * 200 KiB replies it never reads; client B asks meanwhile and must get its
+ * whole reply while A is still connected with replies unread, with nothing
+ * dropped. Then A keeps asking until its queue passes the bound: dropped once
+ * (counted; on_close once for a session). What A did get is whole datagrams,
+ * then EOF. Fds return to the baseline.
+ */
+static int slow_client(bool session)
+{
+	struct fake f = {.big = 200 * 1024};
+	struct srv_run r;
+	struct uxdp_ctl_xsk_bind b;
+	struct uxdp_ctl_hdr h = {.magic = UXDP_CTL_MAGIC,
+				 .version = UXDP_CTL_VERSION,
+				 .type = session ? UXDP_CTL_XSK_STATS : UXDP_CTL_STATS,
+				 .len = sizeof(h)};
+	struct uxdp_ctl_hdr hb = {.type = UXDP_CTL_STATS};
+	struct pollfd p;
+	uint8_t *buf = malloc(UXDP_CTL_MAX_MSG + 1);
+	uint32_t conns, sessions;
+	char *text = NULL;
+	int a, bfd, base_fds, sent = 0, datagrams = 0;
+	ssize_t n;
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_OK(srv_start(&r, &f));
+	base_fds = open_fds();
+	a = client(&r);
+	bfd = client(&r);
+	ASSERT_TRUE(a >= 0 && bfd >= 0);
+	if (session) {
+		good_bind(&b);
+		ASSERT_EQ(send_fds(a, &b, sizeof(b), 3, NULL, 0), 0);
+	}
+	/* 8 requests: 1.6 MiB of replies, more than the socket takes, less than the bound. */
+	for (int i = 0; i < 8; i++) {
+		h.seq = 100 + i;
+		ASSERT_EQ(send(a, &h, sizeof(h), MSG_NOSIGNAL), (ssize_t)sizeof(h));
+	}
+	p = (struct pollfd){.fd = a, .events = POLLIN};
+	ASSERT_EQ(poll(&p, 1, 10000), 1); /* the server has started answering A */
+	/* B is answered in full while A reads nothing. */
+	ASSERT_EQ(uxdp_ctl_call(bfd, &hb, sizeof(hb), &text), 0);
+	ASSERT_EQ(strlen(text), f.big);
+	ASSERT_EQ(text[f.big - 1], (char)('a' + (f.big - 1) % 26));
+	free(text);
+	/* ... and A is still there, not dropped. */
+	get_conns(&r, &conns, &sessions);
+	ASSERT_EQ(conns, 2);
+	ASSERT_EQ(sessions, session ? 1 : 0);
+	ASSERT_EQ(uxdp_ctl_server_dropped(r.srv), 0);
+	ASSERT_EQ(f.closes, 0);
+	/* A goes on asking: dropped once its queue passes the bound (4 MiB: ~21 replies). */
+	for (sent = 0; sent < 200; sent++) {
+		h.seq = 200 + sent;
+		if (send(a, &h, sizeof(h), MSG_NOSIGNAL) != (ssize_t)sizeof(h))
+			break; /* the server closed its end */
+		if (sent > 40 && uxdp_ctl_server_dropped(r.srv))
+			break;
+		usleep(1000);
+	}
+	ASSERT_TRUE(wait_conns(&r, 1));
+	ASSERT_EQ(uxdp_ctl_server_dropped(r.srv), 1);
+	if (session) {
+		ASSERT_TRUE(wait_for(&f.closes, 1));
+		get_conns(&r, &conns, &sessions);
+		ASSERT_EQ(sessions, 0);
+	}
+	/* What A got: whole reply datagrams (never a split one), then the end (the
+	 * server's close with A's requests unread there may first say ECONNRESET). */
+	for (int resets = 0;;) {
+		const struct uxdp_ctl_reply *rp = (const void *)buf;
+
+		n = recv(a, buf, UXDP_CTL_MAX_MSG + 1, MSG_TRUNC);
+		if (n < 0 && errno == ECONNRESET && !resets++)
+			continue;
+		if (n <= 0)
+			break;
+		ASSERT_TRUE(n >= (ssize_t)sizeof(*rp) && n <= UXDP_CTL_MAX_MSG);
+		ASSERT_EQ(rp->hdr.len, (uint32_t)n);
+		ASSERT_EQ(rp->text_len, (uint32_t)n - sizeof(*rp));
+		ASSERT_EQ(rp->hdr.type, UXDP_CTL_REPLY);
+		datagrams++;
+	}
+	ASSERT_EQ(n, 0);
+	ASSERT_TRUE(datagrams >= 1);
+	/* B still works after the drop. */
+	ASSERT_EQ(uxdp_ctl_call(bfd, &hb, sizeof(hb), &text), 0);
+	ASSERT_EQ(strlen(text), f.big);
+	free(text);
+	close(a);
+	close(bfd);
+	ASSERT_TRUE(wait_conns(&r, 0));
+	ASSERT_EQ(open_fds(), base_fds);
+	srv_stop(&r);
+	ASSERT_EQ(f.closes, session ? 1 : 0);
+	free(buf);
+	return UXDP_TEST_PASS;
+}
+
+UXDP_TEST(server_slow_client_plain, fast)
+{
+	return slow_client(false);
+}
+
+UXDP_TEST(server_slow_client_session, fast)
+{
+	return slow_client(true);
 }
 
 /* --- uxdpd's xsk policy ------------------------------------------------------------------- */
