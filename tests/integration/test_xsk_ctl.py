@@ -724,6 +724,71 @@ def case_stats_sockets():
         d.kill()
 
 
+def case_slow_client():
+    """A client that floods STATS and never reads a reply: `uxdp stats` from another process
+    is answered while it is stuck (still connected), it is dropped once its queued replies
+    pass 4 MiB (logged, counted), and the daemon stays up, serving, with its fds back."""
+    cfg = config("slow.conf", "pin no\nport a gen:count=100\n")
+    d = Daemon(cfg)
+    try:
+        base_fds = d.quiet_fds()
+        status, text, _ = call(hdr(T_STATS, 24))
+        if status != 0:
+            fail(f"STATS: {status} {text}")
+        size = len(text) + 32
+        s = connect()
+        # well past what the socket takes, well below the bound: stuck, not dropped
+        first = max(200, (1 << 20) // size)
+        for i in range(first):
+            s.send(hdr(T_STATS, 24, seq=i))
+        st = stats()  # another process, answered while s reads nothing
+        if st["ctl"]["connections"] != 2 or st["ctl"]["dropped"] != 0:
+            fail(f"the flooding client should still be connected, not dropped: {st['ctl']}")
+        # keep asking: dropped once more than 4 MiB waits for it
+        sent, dropped = first, False
+        while sent < first + 3 * (4 << 20) // size + 1000:
+            try:
+                s.send(hdr(T_STATS, 24, seq=sent))
+            except (BrokenPipeError, ConnectionResetError):
+                dropped = True
+                break
+            sent += 1
+        deadline = time.monotonic() + 10
+        while "does not read its replies" not in d.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if "does not read its replies" not in d.output():
+            fail(f"no drop logged after {sent} unread requests (send failed: {dropped}):\n"
+                 f"{d.output()}")
+        st = stats()
+        if st["ctl"]["dropped"] != 1 or st["ctl"]["connections"] != 1:
+            fail(f"after the drop: {st['ctl']}")
+        # what the client did get: whole replies in order, then the end of the connection
+        got = 0
+        s.settimeout(5)
+        while True:
+            try:
+                r = s.recv(70000)
+            except ConnectionResetError:
+                continue
+            if not r:
+                break
+            magic, _, typ, n, _, _, _ = struct.unpack("<IHHIIII", r[:24])
+            if magic != MAGIC or typ != T_REPLY or n != len(r):
+                fail(f"a split or malformed reply datagram: {r[:32]!r} ({len(r)} bytes)")
+            got += 1
+        if got == 0 or got >= sent:
+            fail(f"the dropped client got {got} replies for {sent} requests")
+        s.close()
+        if d.quiet_fds(base_fds) != base_fds:
+            fail(f"uxdpd has {d.fds()} fds, {base_fds} before")
+        status, text, _ = call(hdr(T_STATS, 24))
+        if status != 0 or not d.alive():
+            fail(f"uxdpd after the slow client: {status} alive={d.alive()}")
+        d.stop()
+    finally:
+        d.kill()
+
+
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
 if CASE not in CASES:
     sys.exit(f"unknown case {CASE}; have {', '.join(CASES)}")

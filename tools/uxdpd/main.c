@@ -553,6 +553,7 @@ static int do_stats(struct daemon *d, char **text)
 	SET_U64(ctl, "connections", conns);
 	SET_U64(ctl, "sessions", sessions);
 	SET_U64(ctl, "kicks", kicks);
+	SET_U64(ctl, "dropped", uxdp_ctl_server_dropped(d->srv));
 	json_object_set_new(root, "ctl", ctl);
 	*text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
