@@ -389,11 +389,15 @@ static inline uint64_t mono_ns(void)
  */
 static bool send_wakeup(struct uxdp_xsk_srv *xs)
 {
-	if (__atomic_load_n(xs->rx.drained, __ATOMIC_RELAXED) != xs->signals)
+	if (__atomic_load_n(xs->rx.drained, __ATOMIC_ACQUIRE) != xs->signals)
 		return false; /* the last one is still unread: the fd is readable */
+	/* Count only a message that went out: one the application can never read
+	 * must not make it wait for it (and stop all later wake-ups). Seen before
+	 * the count, it costs at most one extra empty peek. */
+	if (send(xs->conn_fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return false;
 	xs->signals++;
 	__atomic_store_n(xs->rx.signals, xs->signals, __ATOMIC_RELEASE);
-	send(xs->conn_fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL);
 	xsk_stat_add(&xs->wakeups, 1);
 	return true;
 }
