@@ -19,6 +19,9 @@ import subprocess
 import sys
 import time
 
+import uxdpd_harness
+from uxdpd_harness import check_clean, fail
+
 CASE, UXDPD, UXDP, WORK = sys.argv[1:5]
 DROP = os.environ["UXDP_DROP_OBJ"]
 PASS = os.environ["UXDP_PASS_OBJ"]
@@ -28,18 +31,7 @@ SEED = os.environ["UXDP_DDOS_SEED"]
 BAD_HELPER = os.environ["UXDP_BAD_HELPER_OBJ"]
 os.makedirs(WORK, exist_ok=True)
 SOCK = os.path.join(WORK, "uxdpd.sock")
-MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Segmentation")
 VERDICTS = ("aborted", "drop", "pass", "tx", "redirect")
-
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
-
-
-def check_clean(what, out):
-    for m in MARKERS:
-        if m in out:
-            fail(f"sanitizer/crash report in {what}:\n{out}")
 
 
 def write(name, content, mode="w"):
@@ -50,67 +42,14 @@ def write(name, content, mode="w"):
 
 
 def cli(*args, code=0, want=()):
-    p = subprocess.run([UXDP, *args, "--ctl", SOCK], capture_output=True, text=True, timeout=30)
-    out = p.stdout + p.stderr
-    check_clean(f"uxdp {args}", out)
-    if code is not None and p.returncode != code:
-        fail(f"uxdp {' '.join(args)}: exit {p.returncode}, want {code}\n{out}")
-    for w in want:
-        if w not in out:
-            fail(f"uxdp {' '.join(args)}: output lacks {w!r}:\n{out}")
-    return p.stdout
+    return uxdpd_harness.run_cli(UXDP, SOCK, *args, code=code, want=want)
 
 
-class Daemon:
+class Daemon(uxdpd_harness.Daemon):
     """uxdpd on a config, on this case's socket; stop() checks a clean exit."""
 
     def __init__(self, config):
-        self.log = open(os.path.join(WORK, "uxdpd.log"), "w+")
-        self.p = subprocess.Popen([UXDPD, "--config", config, "--ctl", SOCK],
-                                  stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while True:
-            if self.p.poll() is not None:
-                fail(f"uxdpd exited with {self.p.returncode}:\n{self.output()}")
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                s.connect(SOCK)
-                s.close()
-                return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.kill()
-                fail(f"uxdpd did not open {SOCK}:\n{self.output()}")
-            time.sleep(0.05)
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            fail("uxdpd did not stop on SIGTERM")
-        out = self.output()
-        check_clean("uxdpd", out)
-        if rc != 0:
-            fail(f"uxdpd exited with {rc} on SIGTERM:\n{out}")
-        if os.path.exists(SOCK):
-            fail("uxdpd left its socket behind")
-        return out
-
-    def kill(self):
-        if self.p.poll() is None:
-            self.p.kill()
-            self.p.wait()
+        super().__init__(UXDPD, config, SOCK, WORK)
 
 
 def config(name, text):

@@ -17,66 +17,24 @@ import subprocess
 import sys
 import time
 
+import uxdpd_harness
+from uxdpd_harness import check_clean, fail
+
 CASE, UXDPD, UXDP, PROBE, FWD, WORK = sys.argv[1:7]
 FWD_KERNEL, VETH_GEN = (sys.argv[7:9] + ["", ""])[:2]
 os.makedirs(WORK, exist_ok=True)
 SOCK = os.path.join(WORK, "uxdpd.sock")
 ENV = dict(os.environ, UXDP_SOCKET=SOCK)
-MARKERS = ("AddressSanitizer", "LeakSanitizer", "ThreadSanitizer", "runtime error:",
-           "Segmentation")
 
 
-def fail(msg):
-    sys.exit("FAIL: " + msg)
+class Daemon(uxdpd_harness.Daemon):
+    """uxdpd on a config text, on this case's socket."""
 
-
-def check_clean(what, out):
-    for m in MARKERS:
-        if m in out:
-            fail(f"sanitizer/crash report in {what}:\n{out}")
-
-
-class Daemon:
     def __init__(self, config_text):
-        self.conf = os.path.join(WORK, "uxdpd.conf")
-        with open(self.conf, "w") as f:
+        conf = os.path.join(WORK, "uxdpd.conf")
+        with open(conf, "w") as f:
             f.write(config_text)
-        self.log = open(os.path.join(WORK, "uxdpd.log"), "w+")
-        self.p = subprocess.Popen([UXDPD, "--config", self.conf, "--ctl", SOCK],
-                                  stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while True:
-            if self.p.poll() is not None:
-                fail(f"uxdpd exited with {self.p.returncode}:\n{self.output()}")
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                s.connect(SOCK)
-                s.close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    fail("uxdpd did not open its control socket")
-                time.sleep(0.05)
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-                fail(f"uxdpd did not stop on SIGTERM:\n{self.output()}")
-        out = self.output()
-        check_clean("uxdpd", out)
-        if self.p.returncode != 0:
-            fail(f"uxdpd exit {self.p.returncode}:\n{out}")
-        return out
+        super().__init__(UXDPD, conf, SOCK, WORK)
 
 
 def stats():

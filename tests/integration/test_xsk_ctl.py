@@ -22,25 +22,17 @@ import sys
 import tempfile
 import time
 
+import uxdpd_harness
+from uxdpd_harness import check_clean, fail
+
 CASE, UXDPD, UXDP, WORK = sys.argv[1:5]
 os.makedirs(WORK, exist_ok=True)
 SOCK = os.path.join(WORK, "uxdpd.sock")
-MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Segmentation")
 MAGIC = 0x50445855
 T_REPLY, T_STATS, T_DETACH, T_BIND, T_XSTATS, T_MAPKEY = 1, 4, 3, 6, 7, 8
 XDP_SHARED_UMEM, XDP_COPY, XDP_ZEROCOPY, XDP_USE_NEED_WAKEUP = 1, 2, 4, 8
 FILL, COMP, RX, TX = range(4)
 BIND_SIZE = 192
-
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
-
-
-def check_clean(what, out):
-    for m in MARKERS:
-        if m in out:
-            fail(f"sanitizer/crash report in {what}:\n{out}")
 
 
 def write(name, content):
@@ -51,84 +43,14 @@ def write(name, content):
 
 
 def cli(*args, code=0, want=(), sock=None):
-    p = subprocess.run([UXDP, *args, "--ctl", sock or SOCK], capture_output=True, text=True,
-                       timeout=30)
-    out = p.stdout + p.stderr
-    check_clean(f"uxdp {args}", out)
-    if code is not None and p.returncode != code:
-        fail(f"uxdp {' '.join(args)}: exit {p.returncode}, want {code}\n{out}")
-    for w in want:
-        if w not in out:
-            fail(f"uxdp {' '.join(args)}: output lacks {w!r}:\n{out}")
-    return p.stdout
+    return uxdpd_harness.run_cli(UXDP, sock or SOCK, *args, code=code, want=want)
 
 
-class Daemon:
-    """uxdpd on a config and socket; stop() checks a clean exit."""
+class Daemon(uxdpd_harness.Daemon):
+    """uxdpd on a config file and socket (this case's by default)."""
 
     def __init__(self, config, sock=SOCK):
-        self.sock = sock
-        self.log = open(os.path.join(WORK, "uxdpd.log"), "w+")
-        self.p = subprocess.Popen([UXDPD, "--config", config, "--ctl", sock],
-                                  stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while True:
-            if self.p.poll() is not None:
-                fail(f"uxdpd exited with {self.p.returncode}:\n{self.output()}")
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                s.connect(sock)
-                s.close()
-                return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.kill()
-                fail(f"uxdpd did not open {sock}:\n{self.output()}")
-            time.sleep(0.05)
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def fds(self):
-        """The daemon's open fds (a received fd that is never closed shows up here)."""
-        return len(os.listdir(f"/proc/{self.p.pid}/fd"))
-
-    def quiet_fds(self, want=None, timeout=3.0):
-        """The fd count once the daemon has closed the connections clients closed (or want,
-        as soon as it is reached)."""
-        deadline = time.monotonic() + timeout
-        n = self.fds()
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            m = self.fds()
-            if m == want or (want is None and m == n):
-                return m
-            n = m
-        return n
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            fail("uxdpd did not stop on SIGTERM")
-        out = self.output()
-        check_clean("uxdpd", out)
-        if rc != 0:
-            fail(f"uxdpd exited with {rc} on SIGTERM:\n{out}")
-        return out
-
-    def kill(self):
-        if self.p.poll() is None:
-            self.p.kill()
-            self.p.wait()
+        super().__init__(UXDPD, config, sock, WORK)
 
 
 # --- messages ------------------------------------------------------------------------------
