@@ -22,6 +22,45 @@
 
 #define RD(c) atomic_load_explicit(&(c), memory_order_relaxed)
 
+/* A pool and its private part, with its ring (and a free list of free_cap slots,
+ * when given); the caller sets up the memory side. NULL with errno ENOMEM. */
+static struct uxdp_page_pool *pool_new(const char *name, uint32_t frame_size, uint32_t owner,
+				       uint32_t free_cap)
+{
+	struct uxdp_page_pool *pool;
+	struct uxdp_pp_priv *pp;
+
+	pool = aligned_alloc(UXDP_CACHELINE, (sizeof(*pool) + UXDP_CACHELINE - 1) &
+						     ~(size_t)(UXDP_CACHELINE - 1));
+	pp = calloc(1, sizeof(*pp));
+	if (!pool || !pp)
+		goto err;
+	memset(pool, 0, sizeof(*pool));
+	pp->ring = uxdp_ring_create(UXDP_PP_RING_SIZE);
+	if (!pp->ring)
+		goto err;
+	if (free_cap) {
+		pp->free = calloc(free_cap, sizeof(*pp->free));
+		if (!pp->free)
+			goto err;
+		pp->free_cap = free_cap;
+	}
+	pthread_mutex_init(&pp->lock, NULL);
+	snprintf(pp->name, sizeof(pp->name), "%s", name);
+	pool->frame_size = frame_size;
+	pool->owner = owner;
+	pool->priv = pp;
+	return pool;
+
+err:
+	if (pp)
+		uxdp_ring_free(pp->ring);
+	free(pp);
+	free(pool);
+	errno = ENOMEM;
+	return NULL;
+}
+
 struct uxdp_page_pool *uxdp_page_pool__create(const struct uxdp_page_pool_opts *opts)
 {
 	uint32_t frame_size = UXDP_OPTS_GET(opts, frame_size, 0) ?: 4096;
@@ -59,18 +98,11 @@ struct uxdp_page_pool *uxdp_page_pool__create(const struct uxdp_page_pool_opts *
 		}
 	}
 
-	pool = aligned_alloc(UXDP_CACHELINE, (sizeof(*pool) + UXDP_CACHELINE - 1) &
-						     ~(size_t)(UXDP_CACHELINE - 1));
+	pool = pool_new(name ? name : "pool", frame_size,
+			UXDP_OPTS_HAS(opts, owner) ? opts->owner : 0, 0);
 	if (!pool)
-		goto err_nomem;
-	memset(pool, 0, sizeof(*pool));
-	pp = calloc(1, sizeof(*pp));
-	if (!pp)
-		goto err_free_pool;
-	pp->ring = uxdp_ring_create(UXDP_PP_RING_SIZE);
-	if (!pp->ring)
-		goto err_free_pp;
-	pthread_mutex_init(&pp->lock, NULL);
+		return NULL;
+	pp = pool->priv;
 	pp->mem = mem;
 	pp->ops = mem == UXDP_MEM_HUGEPAGE ? &uxdp_mem_hugepage_ops
 		  : mem == UXDP_MEM_REGION ? &uxdp_mem_region_ops
@@ -81,19 +113,7 @@ struct uxdp_page_pool *uxdp_page_pool__create(const struct uxdp_page_pool_opts *
 		pp->region_size = UXDP_OPTS_GET(opts, region_size, 0) & ~(size_t)(frame_size - 1);
 		pp->region_iova = UXDP_OPTS_GET(opts, region_iova, 0);
 	}
-	snprintf(pp->name, sizeof(pp->name), "%s", name ? name : "pool");
-	pool->frame_size = frame_size;
-	pool->owner = UXDP_OPTS_HAS(opts, owner) ? opts->owner : 0;
-	pool->priv = pp;
 	return pool;
-
-err_free_pp:
-	free(pp);
-err_free_pool:
-	free(pool);
-err_nomem:
-	errno = ENOMEM;
-	return NULL;
 }
 
 struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t frame_size,
@@ -103,44 +123,20 @@ struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t
 									 uint32_t n),
 						      void *cookie)
 {
-	struct uxdp_page_pool *pool;
+	struct uxdp_page_pool *pool = pool_new(name ? name : "external", frame_size, owner,
+					       nr_frames ? nr_frames : 1);
 	struct uxdp_pp_priv *pp;
 
-	pool = aligned_alloc(UXDP_CACHELINE, (sizeof(*pool) + UXDP_CACHELINE - 1) &
-						     ~(size_t)(UXDP_CACHELINE - 1));
 	if (!pool)
-		goto err_nomem;
-	memset(pool, 0, sizeof(*pool));
-	pp = calloc(1, sizeof(*pp));
-	if (!pp)
-		goto err_free_pool;
-	pp->ring = uxdp_ring_create(UXDP_PP_RING_SIZE);
-	pp->free = calloc(nr_frames ? nr_frames : 1, sizeof(*pp->free));
-	if (!pp->ring || !pp->free)
-		goto err_free_pp;
-	pthread_mutex_init(&pp->lock, NULL);
+		return NULL;
+	pp = pool->priv;
 	pp->mem = UXDP_MEM_REGION;
 	pp->ops = &uxdp_mem_region_ops; /* never asked to map: region_size stays 0 */
-	pp->free_cap = nr_frames;
 	pp->max_frames = nr_frames;
 	pp->ext_refill = refill;
 	pp->ext_cookie = cookie;
 	atomic_store_explicit(&pp->frames_total, nr_frames, memory_order_relaxed);
-	snprintf(pp->name, sizeof(pp->name), "%s", name ? name : "external");
-	pool->frame_size = frame_size;
-	pool->owner = owner;
-	pool->priv = pp;
 	return pool;
-
-err_free_pp:
-	uxdp_ring_free(pp->ring);
-	free(pp->free);
-	free(pp);
-err_free_pool:
-	free(pool);
-err_nomem:
-	errno = ENOMEM;
-	return NULL;
 }
 
 void uxdp_page_pool_lent(struct uxdp_page_pool *pool, uint32_t n)
