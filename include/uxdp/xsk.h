@@ -106,33 +106,48 @@ extern "C" {
 /** Do not install uxdpd's default redirect-to-socket program on the port. */
 #define UXDP_XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD (1 << 0)
 
-/**
- * @brief One side's view of a ring (the application's; do not touch the
- * members, use the functions below). The first eight members are libxdp's.
+/*
+ * One side's view of a ring (the application's). The first eight members are
+ * libxdp's, under the same names, so code that reads them (ring.size,
+ * ring.cached_prod) ports too; prefer the functions below.
  */
-struct uxdp_xsk_ring {
-	uint32_t cached_prod;
-	uint32_t cached_cons;
-	uint32_t mask;
-	uint32_t size;
-	uint32_t *producer;
-	uint32_t *consumer;
-	void *ring;
-	uint32_t *flags;
-	/** @private rx rings: the wake-up words and the socket they belong to */
-	uint32_t *signals;
-	uint32_t *drained;
+#define UXDP_XSK_RING_MEMBERS                                                                      \
+	uint32_t cached_prod;                                                                      \
+	uint32_t cached_cons;                                                                      \
+	uint32_t mask;                                                                             \
+	uint32_t size;                                                                             \
+	uint32_t *producer;                                                                        \
+	uint32_t *consumer;                                                                        \
+	void *ring;                                                                                \
+	uint32_t *flags;                                                                           \
+	/* rx rings: the wake-up words and the socket they belong to */                            \
+	uint32_t *signals;                                                                         \
+	uint32_t *drained;                                                                         \
 	struct uxdp_xsk_socket *xsk;
+
+/** @brief A ring as the library handles it (either direction). */
+struct uxdp_xsk_ring {
+	UXDP_XSK_RING_MEMBERS
 };
 
-/** @brief A ring the application produces into (fill, tx). */
+/** @brief A ring the application produces into (fill, tx): .r, or libxdp's members. */
 struct uxdp_xsk_ring_prod {
-	struct uxdp_xsk_ring r;
+	union {
+		struct uxdp_xsk_ring r;
+		struct {
+			UXDP_XSK_RING_MEMBERS
+		};
+	};
 };
 
-/** @brief A ring the application consumes from (rx, comp). */
+/** @brief A ring the application consumes from (rx, comp): .r, or libxdp's members. */
 struct uxdp_xsk_ring_cons {
-	struct uxdp_xsk_ring r;
+	union {
+		struct uxdp_xsk_ring r;
+		struct {
+			UXDP_XSK_RING_MEMBERS
+		};
+	};
 };
 
 struct uxdp_xsk_umem;
