@@ -121,6 +121,18 @@ int uxdpd_config_port(const struct uxdpd_config *cfg, const char *name)
 	return -1;
 }
 
+/* The index of port `name`, which an earlier line must have declared; else an
+ * error naming field. */
+static int port_ref(struct parser *p, const struct uxdpd_config *cfg, const char *field,
+		    const char *name)
+{
+	int idx = uxdpd_config_port(cfg, name);
+
+	if (idx < 0)
+		return perr(p, field, "no port '%s' (declare it with a port line first)", name);
+	return idx;
+}
+
 static int find_object(const struct uxdpd_config *cfg, const char *name)
 {
 	for (uint32_t i = 0; i < cfg->n_objects; i++)
@@ -264,10 +276,9 @@ static int parse_xsk(struct parser *p, char **w, int n)
 			rc = check_name(p, "xsk port", w[i] + 5);
 			if (rc)
 				return rc;
-			if (uxdpd_config_port(cfg, w[i] + 5) < 0)
-				return perr(p, "xsk port",
-					    "no port '%s' (declare it with a port line first)",
-					    w[i] + 5);
+			rc = port_ref(p, cfg, "xsk port", w[i] + 5);
+			if (rc < 0)
+				return rc;
 			snprintf(r->port, sizeof(r->port), "%s", w[i] + 5);
 		} else if (!strncmp(w[i], "queues=", 7) && !have_queues) {
 			have_queues = true;
@@ -383,10 +394,9 @@ static int statement(struct parser *p, char **w, int n)
 		rc = want_args(p, w, n, 3, 3, "queue PORT QID WORKER");
 		if (rc)
 			return rc;
-		idx = uxdpd_config_port(cfg, w[1]);
+		idx = port_ref(p, cfg, "queue port", w[1]);
 		if (idx < 0)
-			return perr(p, "queue port",
-				    "no port '%s' (declare it with a port line first)", w[1]);
+			return idx;
 		if (cfg->n_queues == CFG_MAX_ITEMS)
 			return perr(p, kw, "more than %d queue lines", CFG_MAX_ITEMS);
 		q = &cfg->queues[cfg->n_queues];
@@ -437,12 +447,9 @@ static int statement(struct parser *p, char **w, int n)
 		rc = want_args(p, w, n, 2, 3, "attach PORT OBJECT [prog=NAME]");
 		if (rc)
 			return rc;
-		idx = uxdpd_config_port(cfg, w[1]);
+		idx = port_ref(p, cfg, "attach port", w[1]);
 		if (idx < 0)
-			return perr(p, "attach port",
-				    "no port '%s' (declare it with a port line "
-				    "first)",
-				    w[1]);
+			return idx;
 		obj = find_object(cfg, w[2]);
 		if (obj < 0)
 			return perr(p, "attach object",
@@ -473,14 +480,12 @@ static int statement(struct parser *p, char **w, int n)
 		rc = want_args(p, w, n, 2, 2, "host PORT HOSTPORT");
 		if (rc)
 			return rc;
-		idx = uxdpd_config_port(cfg, w[1]);
+		idx = port_ref(p, cfg, "host port", w[1]);
 		if (idx < 0)
-			return perr(p, "host port",
-				    "no port '%s' (declare it with a port line first)", w[1]);
-		host = uxdpd_config_port(cfg, w[2]);
+			return idx;
+		host = port_ref(p, cfg, "host hostport", w[2]);
 		if (host < 0)
-			return perr(p, "host hostport",
-				    "no port '%s' (declare it with a port line first)", w[2]);
+			return host;
 		if (host == idx)
 			return perr(p, "host hostport", "port '%s' cannot be its own host stage",
 				    w[2]);
