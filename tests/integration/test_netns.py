@@ -44,13 +44,15 @@ import subprocess
 import sys
 import time
 
+import uxdpd_harness
+from uxdpd_harness import fail
+
 CASE, BACKEND, UXDPD, UXDP, WORK = sys.argv[1:6]
 FWD = os.environ["UXDP_NETNS_OBJ"]
 PASS = os.environ["UXDP_PASS_OBJ"]
 ICMP = os.environ["UXDP_ICMP_OBJ"]
 os.makedirs(WORK, exist_ok=True)
 SOCK = os.path.join(WORK, "uxdpd.sock")
-MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Segmentation")
 TAG = f"{os.getpid() % 1000000}"
 NS_A, NS_B, NS_D = f"uxa{TAG}", f"uxb{TAG}", f"uxd{TAG}"
 IP_A, IP_B = "10.77.0.1", "10.77.0.2"
@@ -58,10 +60,6 @@ MAC_HOST = "02:00:00:77:00:02"
 # afxdp: keeps its fill ring stocked, so buffers are lent to the kernel while it runs; close
 # takes every one back (stop() checks that nothing is reported in flight at exit).
 LENDS = BACKEND == "afxdp"
-
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
 
 
 def skip(msg):
@@ -128,31 +126,14 @@ def teardown_topology():
 # --- uxdpd -------------------------------------------------------------------------------------
 
 
-class Daemon:
-    """uxdpd in ns_d on a config; stop() checks a clean exit."""
+class Daemon(uxdpd_harness.Daemon):
+    """uxdpd in ns_d on a config; stop() checks a clean exit and no frame in flight."""
 
     def __init__(self, text):
         path = os.path.join(WORK, f"{CASE}.conf")
         with open(path, "w") as f:
             f.write(text)
-        self.log = open(os.path.join(WORK, "uxdpd.log"), "w+")
-        self.p = subprocess.Popen(["ip", "netns", "exec", NS_D, UXDPD, "--config", path,
-                                   "--ctl", SOCK], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while True:
-            if self.p.poll() is not None:
-                fail(f"uxdpd exited with {self.p.returncode}:\n{self.output()}")
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                s.connect(SOCK)
-                s.close()
-                return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.kill()
-                fail(f"uxdpd did not open {SOCK}:\n{self.output()}")
-            time.sleep(0.05)
+        super().__init__(UXDPD, path, SOCK, WORK, prefix=("ip", "netns", "exec", NS_D))
 
     def mode_line(self):
         for line in self.output().splitlines():
@@ -160,39 +141,15 @@ class Daemon:
                 return line
         return ""
 
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
     def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            fail("uxdpd did not stop on SIGTERM")
-        out = self.output()
-        for m in MARKERS:
-            if m in out:
-                fail(f"sanitizer/crash report in uxdpd:\n{out}")
-        if rc != 0:
-            fail(f"uxdpd exited with {rc} on SIGTERM:\n{out}")
+        out = super().stop()
         if "in flight" in out:
             fail(f"uxdpd reported frames still in flight at exit:\n{out}")
         return out
 
-    def kill(self):
-        if self.p.poll() is None:
-            self.p.kill()
-            self.p.wait()
-
 
 def cli(*args):
-    p = subprocess.run([UXDP, *args, "--ctl", SOCK], capture_output=True, text=True, timeout=30)
-    if p.returncode != 0:
-        fail(f"uxdp {' '.join(args)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
-    return p.stdout
+    return uxdpd_harness.run_cli(UXDP, SOCK, *args)
 
 
 def port_stats(name):
@@ -656,9 +613,7 @@ def case_spec_errors():
             f.write(text)
         p = run(UXDPD, "--config", path, "--check", ns=NS_D, check=False)
         out = p.stdout + p.stderr
-        for m in MARKERS:
-            if m in out:
-                fail(f"sanitizer/crash report for {text!r}:\n{out}")
+        uxdpd_harness.check_clean(repr(text), out)
         if p.returncode != 1 or not all(f in out for f in frags):
             fail(f"{text!r}: exit {p.returncode}, want 1 and {frags}:\n{out}")
         print(f"ok: {text.strip()!r}: {out.strip().splitlines()[-1]}")

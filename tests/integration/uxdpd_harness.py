@@ -2,7 +2,7 @@
 """What the uxdpd integration tests share: failing with a message, spotting sanitizer
 reports in output, running the uxdp CLI, and a uxdpd process on a config and a control
 socket that stop() checks for a clean exit (SIGTERM, exit 0, no sanitizer report, socket
-removed). Imported by test_daemon.py, test_xsk_ctl.py and test_xsk.py."""
+removed). Imported by test_daemon.py, test_xsk_ctl.py, test_xsk.py and test_netns.py."""
 import os
 import signal
 import socket
@@ -40,10 +40,11 @@ def run_cli(uxdp, sock, *args, code=0, want=()):
 class Daemon:
     """uxdpd on a config file and a control socket, its output in WORK/uxdpd.log."""
 
-    def __init__(self, uxdpd, config, sock, work):
+    def __init__(self, uxdpd, config, sock, work, prefix=()):
+        """prefix: a command uxdpd runs under (e.g. ip netns exec NS)."""
         self.sock = sock
         self.log = open(os.path.join(work, "uxdpd.log"), "w+")
-        self.p = subprocess.Popen([uxdpd, "--config", config, "--ctl", sock],
+        self.p = subprocess.Popen([*prefix, uxdpd, "--config", config, "--ctl", sock],
                                   stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while True:
