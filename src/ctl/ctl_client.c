@@ -73,32 +73,18 @@ int uxdp_ctl_call(int fd, void *msg, size_t len, char **text)
 	if (!r)
 		return fail(text, -ENOMEM, "out of memory");
 	*text = calloc(1, 1);
-	for (;;) {
-		char *t;
-
+	for (int more = 1; more > 0;) {
 		n = recv(fd, r, UXDP_CTL_MAX_MSG, MSG_TRUNC);
-		if (n <= 0 || n > UXDP_CTL_MAX_MSG || (size_t)n < sizeof(*r) ||
-		    r->hdr.magic != UXDP_CTL_MAGIC || r->hdr.version != UXDP_CTL_VERSION ||
-		    r->hdr.type != UXDP_CTL_REPLY || r->hdr.len != (size_t)n ||
-		    r->text_len != (size_t)n - sizeof(*r) || r->hdr.seq != seq) {
+		more = n <= 0 ? -EPROTO
+			      : uxdp_ctl_reply_chunk(r, (size_t)n, seq, text, &have, &status);
+		if (more < 0) {
 			free(r);
-			return fail(text, n < 0 ? -errno : -EPROTO,
-				    n < 0    ? strerror(errno)
-				    : n == 0 ? "the daemon closed the connection"
-					     : "malformed reply");
+			return fail(text, n < 0 ? -errno : more,
+				    n < 0		? strerror(errno)
+				    : n == 0		? "the daemon closed the connection"
+				    : more == -EMSGSIZE ? "reply too large"
+							: "malformed reply");
 		}
-		if (have + r->text_len > UXDP_CTL_MAX_REPLY ||
-		    !(t = realloc(*text, have + r->text_len + 1))) {
-			free(r);
-			return fail(text, -EMSGSIZE, "reply too large");
-		}
-		*text = t;
-		memcpy(t + have, r->text, r->text_len);
-		have += r->text_len;
-		t[have] = '\0';
-		status = r->status;
-		if (!(r->hdr.flags & UXDP_CTL_F_MORE))
-			break;
 	}
 	free(r);
 	return status;

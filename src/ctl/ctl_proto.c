@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl/ctl_proto.h"
@@ -293,4 +294,24 @@ int uxdp_ctl_parse(const void *msg, size_t n, struct uxdp_ctl_req *req, char *er
 		break;
 	}
 	return 0;
+}
+
+int uxdp_ctl_reply_chunk(const struct uxdp_ctl_reply *r, size_t n, uint32_t seq, char **text,
+			 size_t *have, int *status)
+{
+	char *t;
+
+	if (n > UXDP_CTL_MAX_MSG || n < sizeof(*r) || r->hdr.magic != UXDP_CTL_MAGIC ||
+	    r->hdr.version != UXDP_CTL_VERSION || r->hdr.type != UXDP_CTL_REPLY ||
+	    r->hdr.len != n || r->text_len != n - sizeof(*r) || r->hdr.seq != seq)
+		return -EPROTO;
+	if (*have + r->text_len > UXDP_CTL_MAX_REPLY ||
+	    !(t = realloc(*text, *have + r->text_len + 1)))
+		return -EMSGSIZE;
+	*text = t;
+	memcpy(t + *have, r->text, r->text_len);
+	*have += r->text_len;
+	t[*have] = '\0';
+	*status = r->status;
+	return r->hdr.flags & UXDP_CTL_F_MORE ? 1 : 0;
 }

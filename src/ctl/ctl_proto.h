@@ -250,6 +250,17 @@ void uxdp_ctl_server_free(struct uxdp_ctl_server *srv);
 
 /* --- client (uxdp) ------------------------------------------------------------------------- */
 
+/**
+ * One received datagram of the reply to request seq (n bytes at r): checked
+ * (magic, version, type, lengths, seq) and its text appended to *text, which
+ * stays NUL-terminated (*have bytes so far, the whole reply at most
+ * UXDP_CTL_MAX_REPLY). @return 1 if more chunks follow, 0 after the last one
+ * (*status = the daemon's status), -EPROTO for a malformed datagram,
+ * -EMSGSIZE for a reply too large (or no memory for it)
+ */
+int uxdp_ctl_reply_chunk(const struct uxdp_ctl_reply *r, size_t n, uint32_t seq, char **text,
+			 size_t *have, int *status);
+
 /** Connect to the daemon. @return the fd, or -errno with the reason in err */
 int uxdp_ctl_connect(const char *path, char *err, size_t err_sz);
 

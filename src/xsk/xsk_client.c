@@ -322,7 +322,8 @@ int uxdp_xsk_umem__fd(const struct uxdp_xsk_umem *umem)
  * A zero-length message on the connection is either a wake-up from uxdpd or
  * the end of the connection; recv() says 0 for both. Without a hang-up it is
  * a message; with one, it is a wake-up only while uxdpd has announced more
- * wake-ups (signals) than we have read (uxdpd bumps signals before it sends).
+ * wake-ups (signals) than we have read (uxdpd bumps signals once the message
+ * is sent; a daemon gone before bumping is gone: end of connection).
  */
 static bool zero_len_is_wakeup(struct uxdp_xsk_socket *s)
 {
@@ -385,7 +386,7 @@ static int xsk_call(struct uxdp_xsk_socket *s, void *msg, size_t len, const int 
 		goto out;
 	}
 	for (;;) {
-		char *nt;
+		int more;
 
 		n = recv(s->fd, r, UXDP_CTL_MAX_MSG, MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
@@ -402,24 +403,12 @@ static int xsk_call(struct uxdp_xsk_socket *s, void *msg, size_t len, const int 
 			s->consumed++;
 			continue;
 		}
-		if (n > UXDP_CTL_MAX_MSG || (size_t)n < sizeof(*r) ||
-		    r->hdr.magic != UXDP_CTL_MAGIC || r->hdr.version != UXDP_CTL_VERSION ||
-		    r->hdr.type != UXDP_CTL_REPLY || r->hdr.len != (size_t)n ||
-		    r->text_len != (size_t)n - sizeof(*r) || r->hdr.seq != s->seq) {
-			status = -EPROTO;
+		more = uxdp_ctl_reply_chunk(r, (size_t)n, s->seq, &t, &have, &status);
+		if (more < 0) {
+			status = more;
 			goto out;
 		}
-		if (have + r->text_len > UXDP_CTL_MAX_REPLY ||
-		    !(nt = realloc(t, have + r->text_len + 1))) {
-			status = -EMSGSIZE;
-			goto out;
-		}
-		t = nt;
-		memcpy(t + have, r->text, r->text_len);
-		have += r->text_len;
-		t[have] = '\0';
-		status = r->status;
-		if (!(r->hdr.flags & UXDP_CTL_F_MORE))
+		if (!more)
 			break;
 	}
 	if (status > 0)
@@ -441,14 +430,16 @@ out:
  * POLLIN, and publish how many we have read in drained.
  *
  * uxdpd sends a wake-up only when none is outstanding (signals == drained)
- * and bumps signals before sending it. drained is the count of wake-up
- * messages actually read, not a copy of signals: had we stored a signals
- * value read before draining, a wake-up sent during the drain could be read
- * here yet left unaccounted, and uxdpd, thinking it still outstanding, would
- * send no other while the application sleeps in poll() with a non-empty ring.
- * Counting instead, signals != drained always means one message is still
- * queued or about to be (bumped, not yet sent): poll() will return, and the
- * next empty peek reads it. We read at most signals - consumed messages and
+ * and bumps signals once the send succeeded (a message that could not be
+ * sent is never announced). drained is the count of wake-up messages actually
+ * read, not a copy of signals: had we stored a signals value read before
+ * draining, a wake-up sent during the drain could be read here yet left
+ * unaccounted, and uxdpd, thinking it still outstanding, would send no other
+ * while the application sleeps in poll() with a non-empty ring. Counting
+ * instead, signals != drained always means one message is still queued:
+ * poll() will return, and the next empty peek reads it. A message that
+ * arrives before its bump is left for a later peek (one spurious POLLIN at
+ * most). We read at most signals - consumed messages and
  * peek before each so that a dead daemon (recv() says 0 for ever) cannot spin
  * us, and a reply to a request (not a zero-length message) is never eaten.
  * If another thread is inside a request, it reads and counts the wake-ups
