@@ -87,10 +87,8 @@ struct dp_worker {
 	/* Scratch of one vector. */
 	struct uxdp_xdp_buff xb;
 	struct uxdp_frame *vec[UXDP_DP_MAX_VECTOR];
-	uint32_t act[UXDP_DP_MAX_VECTOR];
-	struct uxdp_redirect_target rt[UXDP_DP_MAX_VECTOR];
-	struct uxdp_frame *split[4][UXDP_DP_MAX_VECTOR]; /* drop, tx, redirect, pass */
-	uint16_t split_rx[UXDP_DP_MAX_VECTOR];		 /* redirect: index into rt */
+	struct uxdp_redirect_target rt[UXDP_DP_MAX_VECTOR]; /* of split[SPLIT_REDIRECT][i] */
+	struct uxdp_frame *split[4][UXDP_DP_MAX_VECTOR];   /* drop, tx, redirect, pass */
 };
 
 struct uxdp_dp {

@@ -64,7 +64,8 @@ static inline void take_redirect(struct uxdp_exec *ex, struct uxdp_redirect_targ
 	ex->ri.set = false; /* the other fields mean nothing without it */
 }
 
-/* Run prog on one frame; for XDP_REDIRECT also fetch the target the helper chose. */
+/* Run prog on one frame; for XDP_REDIRECT also fetch the target the helper
+ * chose into rt, unless rt is NULL (the caller takes it). */
 static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog,
 			       struct uxdp_frame *f, struct uxdp_redirect_target *rt)
 {
@@ -77,7 +78,7 @@ static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog
 	else
 		act = uxdp_prog__run_xdp(prog, &w->xb, w->ex);
 	xdp_to_frame(f, &w->xb);
-	if (act == XDP_REDIRECT)
+	if (act == XDP_REDIRECT && rt)
 		take_redirect(w->ex, rt);
 	return act;
 }
@@ -334,72 +335,57 @@ static void do_redirect(struct dp_worker *w, struct dp_qstats *st, struct uxdp_f
 }
 
 /*
- * The redirect part of a vector. Frames sent to the same devmap entry as the
- * frame before (the common case: one egress port) reuse its lookup, and a run
- * of them goes into the port's bulk queue at once.
+ * The redirect part of a vector, in runs: the frames after one that go to the
+ * same map entry (the common case: one egress port or one socket) share its
+ * lookup and go into the port's bulk queue or the socket's ring at once.
+ * Broadcasts and redirects by ifindex go frame by frame.
  */
 static void redirect_stage(struct dp_worker *w, struct dp_qstats *st, uint16_t n)
 {
 	struct uxdp_frame **fs = w->split[SPLIT_REDIRECT];
-	const struct uxdp_devmap_entry *e = NULL;
-	const struct uxdp_map *map = NULL;
-	struct dp_port *dport = NULL; /* e's port when e has no egress program */
-	uint32_t key = 0;
+	const struct uxdp_redirect_target *rt = w->rt;
 	uint16_t i = 0, j;
 
 	while (i < n) {
-		const struct uxdp_redirect_target *rt = &w->rt[w->split_rx[i]];
-		struct uxdp_frame *f = fs[i];
+		struct uxdp_map *map = (struct uxdp_map *)rt[i].map;
+		uint32_t key = rt[i].index;
+		int type = (int)rt[i].map_type;
+		const struct uxdp_devmap_entry *e;
+		struct dp_port *dport;
 
-		if (rt->map_type == BPF_MAP_TYPE_XSKMAP) {
-			/* A run of frames to one socket: one lookup, one ring check. */
-			for (j = (uint16_t)(i + 1); j < n; j++) {
-				const struct uxdp_redirect_target *r = &w->rt[w->split_rx[j]];
-
-				if (r->map_type != BPF_MAP_TYPE_XSKMAP || r->map != rt->map ||
-				    r->index != rt->index)
-					break;
-			}
-			uxdp_xsk_dp_rx_bulk(w, st, fs + i, (uint16_t)(j - i),
-					    (struct uxdp_map *)rt->map, rt->index);
+		if ((type != BPF_MAP_TYPE_XSKMAP && type != BPF_MAP_TYPE_DEVMAP &&
+		     type != BPF_MAP_TYPE_DEVMAP_HASH) ||
+		    rt[i].flags) {
+			do_redirect(w, st, fs[i], &rt[i]); /* by ifindex, broadcast, cpumap */
+			i++;
+			continue;
+		}
+		/* One map has one type; flags are 0 but for broadcasts. */
+		for (j = (uint16_t)(i + 1);
+		     j < n && rt[j].map == map && rt[j].index == key && !rt[j].flags; j++)
+			;
+		if (type == BPF_MAP_TYPE_XSKMAP) {
+			uxdp_xsk_dp_rx_bulk(w, st, fs + i, (uint16_t)(j - i), map, key);
 			i = j;
 			continue;
 		}
-		if ((rt->map_type != BPF_MAP_TYPE_DEVMAP &&
-		     rt->map_type != BPF_MAP_TYPE_DEVMAP_HASH) ||
-		    (rt->flags & BPF_F_BROADCAST)) {
-			do_redirect(w, st, f, rt);
-			i++;
+		e = type == BPF_MAP_TYPE_DEVMAP ? uxdp_devmap_entry(map, key)
+						 : uxdp_container_map_lookup(map, key);
+		if (!e) {
+			for (; i < j; i++)
+				do_redirect(w, st, fs[i], &rt[i]); /* counts and reports the miss */
 			continue;
 		}
-		if (!e || rt->map != map || rt->index != key) {
-			map = rt->map;
-			key = rt->index;
-			e = uxdp_container_map_lookup((struct uxdp_map *)map, key);
-			if (!e) {
-				do_redirect(w, st, f, rt); /* counts and reports the miss */
-				i++;
-				continue;
-			}
-			dport = NULL;
-			if (!e->prog && e->val.ifindex <= UXDP_PORT_MAX_IFINDEX)
-				dport = w->dp->by_ifindex[e->val.ifindex];
-		}
-		if (!dport) {
-			dev_xmit(w, st, e, f);
-			i++;
+		dport = !e->prog && e->val.ifindex <= UXDP_PORT_MAX_IFINDEX
+				? w->dp->by_ifindex[e->val.ifindex]
+				: NULL;
+		if (dport) {
+			enqueue_dev_bulk(w, dport, fs + i, (uint16_t)(j - i));
+			i = j;
 			continue;
 		}
-		/* The frames after it that go to the same entry (same map: same type). */
-		for (j = (uint16_t)(i + 1); j < n; j++) {
-			const struct uxdp_redirect_target *r = &w->rt[w->split_rx[j]];
-
-			if (r->map_type != rt->map_type || r->map != map || r->index != key ||
-			    (r->flags & BPF_F_BROADCAST))
-				break;
-		}
-		enqueue_dev_bulk(w, dport, fs + i, (uint16_t)(j - i));
-		i = j;
+		for (; i < j; i++)
+			dev_xmit(w, st, e, fs[i]); /* egress program, or no port: frame by frame */
 	}
 }
 
@@ -484,10 +470,8 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 			ex->cur_prog = prog;
 			act = (uint32_t)entry(xb, 0, ex);
 			xdp_to_frame(f, xb);
-			if (act == XDP_REDIRECT)
-				take_redirect(ex, &w->rt[i]);
 		} else {
-			act = prog ? run_one(w, prog, f, &w->rt[i]) : XDP_PASS;
+			act = prog ? run_one(w, prog, f, NULL) : XDP_PASS;
 		}
 		if (__builtin_expect(act - 1 > XDP_REDIRECT - 1, 0)) {
 			/* ABORTED, or an action outside 0..4 (handled as ABORTED). */
@@ -504,7 +488,7 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 		j = (uint16_t)(cnts >> (16 * k));
 		cnts += 1ull << (16 * k);
 		if (k == SPLIT_REDIRECT)
-			w->split_rx[j] = i;
+			take_redirect(ex, &w->rt[j]); /* targets in split order */
 		w->split[k][j] = f;
 	}
 	for (k = 0; k < 4; k++)

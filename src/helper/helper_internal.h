@@ -65,6 +65,13 @@ struct uxdp_helper_proto {
  */
 const struct uxdp_helper_proto *uxdp_helper_proto(int32_t id, enum uxdp_prog_type type);
 
+/*
+ * A faster function for helper `id` when its map argument (r1) is known to be
+ * map at every call: the same results, without dispatching on the map's type
+ * (the kernel's verifier fixes such calls up likewise). NULL: use the proto's fn.
+ */
+uxdp_helper_fn uxdp_helper_for_map(int32_t id, const struct uxdp_map *map);
+
 /* Highest helper ID the table knows a Linux name for. */
 int32_t uxdp_helper_max_id(void);
 

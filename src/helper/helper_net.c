@@ -64,10 +64,31 @@ uint64_t uxdp_bpf_redirect(UXDP_HELPER_ARGS)
 	return XDP_REDIRECT;
 }
 
+#define REDIRECT_ACTION_MASK ((uint64_t)(XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX))
+
+/* The end of every bpf_redirect_map: entry is what the map holds at key (NULL
+ * for none); flags are already checked against the map type's flags. */
+static inline uint64_t redirect_map_to(struct uxdp_exec *ex, struct uxdp_map *map,
+				       enum bpf_map_type type, uint32_t key, uint64_t flags,
+				       const void *entry)
+{
+	/* A broadcast goes to every entry, so it needs none at key. */
+	if (!(flags & BPF_F_BROADCAST) && !entry) {
+		/* Forget any earlier target: the last redirect call decides. */
+		memset(&ex->ri, 0, sizeof(ex->ri));
+		return flags & REDIRECT_ACTION_MASK; /* the low bits: the verdict on a miss */
+	}
+	ex->ri.set = true;
+	ex->ri.map = map;
+	ex->ri.map_type = type;
+	ex->ri.index = key;
+	ex->ri.flags = (flags & BPF_F_BROADCAST) ? flags : 0;
+	return XDP_REDIRECT;
+}
+
 uint64_t uxdp_bpf_redirect_map(UXDP_HELPER_ARGS)
 {
 	struct uxdp_map *map = (struct uxdp_map *)(uintptr_t)r1;
-	const uint64_t action_mask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
 	uint32_t key = (uint32_t)r2; /* the map lookups take a u32 key */
 	uint64_t flags = r3, flag_mask;
 
@@ -85,22 +106,34 @@ uint64_t uxdp_bpf_redirect_map(UXDP_HELPER_ARGS)
 	default:
 		return XDP_ABORTED; /* the verifier refuses other map types */
 	}
-	/* The low bits of flags are the verdict when the lookup fails. */
-	if (flags & ~(action_mask | flag_mask))
+	if (flags & ~(REDIRECT_ACTION_MASK | flag_mask))
 		return XDP_ABORTED;
+	return redirect_map_to(ex, map, map->type, key, flags,
+			       (flags & BPF_F_BROADCAST) ? NULL
+							 : uxdp_container_map_lookup(map, key));
+}
 
-	/* A broadcast goes to every entry, so it needs none at key. */
-	if (!(flags & BPF_F_BROADCAST) && !uxdp_container_map_lookup(map, key)) {
-		/* Forget any earlier target: the last redirect call decides. */
-		memset(&ex->ri, 0, sizeof(ex->ri));
-		return flags & action_mask;
-	}
-	ex->ri.set = true;
-	ex->ri.map = map;
-	ex->ri.map_type = map->type;
-	ex->ri.index = key;
-	ex->ri.flags = (flags & BPF_F_BROADCAST) ? flags : 0;
-	return XDP_REDIRECT;
+uint64_t uxdp_bpf_redirect_xskmap(UXDP_HELPER_ARGS)
+{
+	struct uxdp_map *map = (struct uxdp_map *)(uintptr_t)r1;
+	uint32_t key = (uint32_t)r2;
+
+	if (r3 & ~REDIRECT_ACTION_MASK)
+		return XDP_ABORTED;
+	return redirect_map_to(ex, map, BPF_MAP_TYPE_XSKMAP, key, r3,
+			       uxdp_xskmap_entry(map, key));
+}
+
+uint64_t uxdp_bpf_redirect_devmap(UXDP_HELPER_ARGS)
+{
+	struct uxdp_map *map = (struct uxdp_map *)(uintptr_t)r1;
+	uint32_t key = (uint32_t)r2;
+	uint64_t flags = r3;
+
+	if (flags & ~(REDIRECT_ACTION_MASK | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS))
+		return XDP_ABORTED;
+	return redirect_map_to(ex, map, BPF_MAP_TYPE_DEVMAP, key, flags,
+			       (flags & BPF_F_BROADCAST) ? NULL : uxdp_devmap_entry(map, key));
 }
 
 /* --- check_mtu --- */

@@ -70,6 +70,10 @@ uint64_t uxdp_bpf_perf_event_output(UXDP_HELPER_ARGS);
 /* helper_net.c: forwarding decisions */
 uint64_t uxdp_bpf_redirect(UXDP_HELPER_ARGS);
 uint64_t uxdp_bpf_redirect_map(UXDP_HELPER_ARGS);
+/* bpf_redirect_map for a map the JIT knows to be an xskmap / a devmap (not
+ * devmap_hash): the same results without the dispatch on the map's type. */
+uint64_t uxdp_bpf_redirect_xskmap(UXDP_HELPER_ARGS);
+uint64_t uxdp_bpf_redirect_devmap(UXDP_HELPER_ARGS);
 uint64_t uxdp_bpf_check_mtu(UXDP_HELPER_ARGS);
 uint64_t uxdp_bpf_fib_lookup(UXDP_HELPER_ARGS);
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "helper/helper_priv.h"
+#include "map/map_internal.h"
 
 /* Linux names, generated from the UAPI helper list so new IDs come for free. */
 #define UXDP_HELPER_NAME(x, ...) [BPF_FUNC_##x] = #x
@@ -108,6 +109,20 @@ const struct uxdp_helper_proto *uxdp_helper_proto(int32_t id, enum uxdp_prog_typ
 	case UXDP_PROG_RAW:
 		/* Conformance vectors call helper 5; it needs no context. */
 		return id == BPF_FUNC_ktime_get_ns ? &xdp_helpers[id] : NULL;
+	default:
+		return NULL;
+	}
+}
+
+uxdp_helper_fn uxdp_helper_for_map(int32_t id, const struct uxdp_map *map)
+{
+	if (id != BPF_FUNC_redirect_map || !map)
+		return NULL;
+	switch (map->type) {
+	case BPF_MAP_TYPE_XSKMAP:
+		return uxdp_bpf_redirect_xskmap;
+	case BPF_MAP_TYPE_DEVMAP:
+		return uxdp_bpf_redirect_devmap;
 	default:
 		return NULL;
 	}

@@ -21,15 +21,6 @@
 
 #define DEV_CREATE_FLAG_MASK (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
 
-struct uxdp_devmap {
-	struct uxdp_map map;
-	pthread_mutex_t lock;
-	uint32_t n_buckets; /* devmap_hash */
-	uint32_t items;
-	struct uxdp_retired retired;
-	_Atomic(struct uxdp_devmap_entry *) slots[]; /* entries, or bucket heads */
-};
-
 #define to_dtab(m) ((struct uxdp_devmap *)(m))
 
 static struct uxdp_map *dev_map_alloc(const struct uxdp_map *attr,
@@ -161,23 +152,16 @@ static struct uxdp_devmap_entry *entry_new(struct uxdp_devmap *d, const struct b
 
 /* --- DEVMAP (array) --------------------------------------------------------------------- */
 
-static struct uxdp_devmap_entry *dev_map_entry(struct uxdp_map *map, uint32_t key)
-{
-	if (key >= map->max_entries)
-		return NULL;
-	return atomic_load_explicit(&to_dtab(map)->slots[key], memory_order_acquire);
-}
-
 static void *dev_map_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)
 {
-	struct uxdp_devmap_entry *e = dev_map_entry(map, uxdp_load_u32(key));
+	struct uxdp_devmap_entry *e = uxdp_devmap_entry(map, uxdp_load_u32(key));
 
 	return e ? &e->val : NULL;
 }
 
 static int dev_map_lookup(const struct uxdp_map *map, const void *key, void *value)
 {
-	struct uxdp_devmap_entry *e = dev_map_entry((struct uxdp_map *)map, uxdp_load_u32(key));
+	struct uxdp_devmap_entry *e = uxdp_devmap_entry((struct uxdp_map *)map, uxdp_load_u32(key));
 
 	if (!e)
 		return -ENOENT;
@@ -381,7 +365,7 @@ void *uxdp_container_map_lookup(struct uxdp_map *map, uint32_t key)
 {
 	switch (map->type) {
 	case BPF_MAP_TYPE_DEVMAP:
-		return dev_map_entry(map, key);
+		return uxdp_devmap_entry(map, key);
 	case BPF_MAP_TYPE_DEVMAP_HASH:
 		return dev_hash_entry(map, key);
 	case BPF_MAP_TYPE_CPUMAP:

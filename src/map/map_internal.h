@@ -15,6 +15,7 @@
 #ifndef UXDP_MAP_INTERNAL_H
 #define UXDP_MAP_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -222,7 +223,6 @@ struct uxdp_xskmap_entry {
 };
 
 struct uxdp_cpumap_entry *uxdp_cpumap_entry(struct uxdp_map *map, uint32_t key);
-struct uxdp_xskmap_entry *uxdp_xskmap_entry(struct uxdp_map *map, uint32_t key);
 
 /* Entries replaced in container maps: kept until the map is freed, since a
  * worker may still hold one (uxdp has no RCU grace period to wait for). */
@@ -233,5 +233,44 @@ struct uxdp_retired {
 /* Append p (freed by uxdp_retired_free); on ENOMEM, p is freed at once. */
 void uxdp_retire(struct uxdp_retired *r, void *p);
 void uxdp_retired_free(struct uxdp_retired *r);
+
+/*
+ * devmap, devmap_hash and xskmap: here rather than in their files so that the
+ * redirect path (bpf_redirect_map and the datapath's redirect stage) reads an
+ * entry inline, one bounds check and one load, as the kernel's
+ * __dev_map_lookup_elem / __xsk_map_lookup_elem do.
+ */
+struct uxdp_devmap {
+	struct uxdp_map map;
+	pthread_mutex_t lock;
+	uint32_t n_buckets; /* devmap_hash */
+	uint32_t items;
+	struct uxdp_retired retired;
+	_Atomic(struct uxdp_devmap_entry *) slots[]; /* entries, or bucket heads */
+};
+
+struct uxdp_xskmap {
+	struct uxdp_map map;
+	pthread_mutex_t lock;
+	struct uxdp_retired retired;
+	_Atomic(struct uxdp_xskmap_entry *) slots[];
+};
+
+/* A devmap's (not devmap_hash's) entry at key, or NULL. */
+static inline struct uxdp_devmap_entry *uxdp_devmap_entry(struct uxdp_map *map, uint32_t key)
+{
+	if (key >= map->max_entries)
+		return NULL;
+	return atomic_load_explicit(&((struct uxdp_devmap *)map)->slots[key],
+				    memory_order_acquire);
+}
+
+static inline struct uxdp_xskmap_entry *uxdp_xskmap_entry(struct uxdp_map *map, uint32_t key)
+{
+	if (key >= map->max_entries)
+		return NULL;
+	return atomic_load_explicit(&((struct uxdp_xskmap *)map)->slots[key],
+				    memory_order_acquire);
+}
 
 #endif /* UXDP_MAP_INTERNAL_H */

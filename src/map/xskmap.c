@@ -16,13 +16,6 @@
 
 #define XSK_CREATE_FLAG_MASK (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
 
-struct uxdp_xskmap {
-	struct uxdp_map map;
-	pthread_mutex_t lock;
-	struct uxdp_retired retired;
-	_Atomic(struct uxdp_xskmap_entry *) slots[];
-};
-
 #define to_xmap(m) ((struct uxdp_xskmap *)(m))
 
 static struct uxdp_map *xsk_map_alloc(const struct uxdp_map *attr,
@@ -54,13 +47,6 @@ static void xsk_map_free(struct uxdp_map *map)
 	uxdp_retired_free(&x->retired);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
-}
-
-struct uxdp_xskmap_entry *uxdp_xskmap_entry(struct uxdp_map *map, uint32_t key)
-{
-	if (key >= map->max_entries)
-		return NULL;
-	return atomic_load_explicit(&to_xmap(map)->slots[key], memory_order_acquire);
 }
 
 static void *xsk_map_prog_lookup(struct uxdp_map *map, const void *key, uint32_t cpu)

@@ -269,10 +269,14 @@ uint16_t uxdp_port__rx_burst(struct uxdp_port *port, uint16_t qid, struct uxdp_f
 	uint16_t got = port->ops->rx_burst(port, qid, frames, n);
 	uint64_t bytes = 0;
 
+	const uint32_t ifindex = port->ifindex; /* not reloaded after each store */
+
 	for (uint16_t i = 0; i < got; i++) {
-		frames[i]->ingress_ifindex = port->ifindex;
-		frames[i]->rx_queue = qid;
-		bytes += frames[i]->len;
+		struct uxdp_frame *f = frames[i];
+
+		f->ingress_ifindex = ifindex;
+		f->rx_queue = qid;
+		bytes += f->len;
 	}
 	if (got) {
 		uxdp_stat_add(&q->packets, got);

@@ -9,7 +9,8 @@
  * Code is emitted in passes until every jump has its final short or long form
  * (a jump that once needs rel32 keeps it, so passes converge), into memory that
  * is writable and then made executable, never both. Array and per-CPU array
- * lookups with a constant map are inlined, `r <<= 32; r >>= 32` becomes one
+ * lookups with a constant map are inlined, bpf_redirect_map on a constant
+ * xskmap or devmap calls that type's helper directly, `r <<= 32; r >>= 32` becomes one
  * zero-extending move, and 32-bit operations rely on x86's implicit
  * zero-extension. Tail calls jump into the target's image (or hand over to the
  * interpreter when the target has none); bpf_loop callbacks enter subprograms
@@ -1218,8 +1219,11 @@ static bool emit_insn(struct jit *j, uint32_t i)
 			} else if (insn->imm == BPF_FUNC_map_lookup_elem && emit_array_lookup(j, i)) {
 				;
 			} else {
-				emit_helper_call(j, (const void *)uxdp_helper_proto(insn->imm,
-										   prog->type)->fn);
+				uxdp_helper_fn fn = uxdp_helper_for_map(insn->imm, known_map(j, i));
+
+				emit_helper_call(j, (const void *)(fn ? fn
+								      : uxdp_helper_proto(insn->imm,
+											  prog->type)->fn));
 			}
 			return true;
 		}

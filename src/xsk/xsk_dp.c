@@ -99,25 +99,29 @@ uint32_t uxdp_xsk_fill_refill(void *cookie, struct uxdp_frame **out, uint32_t n)
 {
 	struct xsk_pool *xp = cookie;
 	uint32_t avail = ring_cons_avail(&xp->fq, n), got = 0, bad = 0;
+	const uint64_t *fill = xp->fq.entries, nchunks = xp->umem->nchunks;
+	const uint32_t mask = xp->fq.mask, shift = xp->umem->chunk_shift, cons = xp->fq.own;
+	struct uxdp_frame *descs = xp->rx_descs;
+	uint8_t *state = xp->state;
 
 	if (!avail) {
 		xsk_stat_add(&xp->fill_empty, 1);
 		return 0;
 	}
 	for (uint32_t i = 0; i < avail; i++) {
-		int64_t idx = fill_chunk(xp->umem, ring_addr(&xp->fq, xp->fq.own + i));
-		struct uxdp_frame *f;
+		/* Read once: the application may change the entry under us. */
+		uint64_t idx = __atomic_load_n(&fill[(cons + i) & mask], __ATOMIC_RELAXED) >> shift;
 
-		/* A chunk we already hold (given twice) is refused: the pool never
-		 * has two descriptors in use for one chunk. */
-		if (idx < 0 || xp->state[idx] != XSK_CHUNK_APP) {
+		/* Aligned mode: any address inside a chunk names that chunk (the
+		 * kernel masks too). A chunk we already hold (given twice) is
+		 * refused: the pool never has two descriptors in use for one chunk. */
+		if (__builtin_expect(idx >= nchunks || state[idx] != XSK_CHUNK_APP, 0)) {
 			bad++;
 			continue;
 		}
-		xp->state[idx] = XSK_CHUNK_POOL;
-		f = &xp->rx_descs[idx];
-		f->flags = 0; /* the application may have written it: no backend may trust it */
-		out[got++] = f;
+		state[idx] = XSK_CHUNK_POOL;
+		descs[idx].flags = 0; /* the application may have written it: no backend may trust it */
+		out[got++] = &descs[idx];
 	}
 	ring_cons_release(&xp->fq, avail);
 	if (bad)
@@ -137,56 +141,49 @@ static void rx_fail(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame
 	uxdp_frame__free(f, w->idx);
 }
 
-/* One frame for socket xs (checked, with room in its rx ring): hand it over
- * or copy it; false if it was dropped (counted, freed). */
-static inline bool rx_one(struct dp_worker *w, struct dp_qstats *st, struct uxdp_xsk_srv *xs,
-			  struct uxdp_frame *f)
+/* Copy mode: f into a chunk from the fill ring, at the kernel's offsets, and
+ * its descriptor at d; false if it was dropped (counted, freed). */
+static bool rx_copy(struct dp_worker *w, struct dp_qstats *st, struct uxdp_xsk_srv *xs,
+		    struct uxdp_frame *f, struct xdp_desc *d)
 {
 	struct xsk_pool *xp = xs->xp;
 	struct xsk_umem *u = xp->umem;
-	struct xdp_desc *d;
+	uint32_t room = u->chunk - u->headroom - UXDP_FRAME_HEADROOM;
 	uint64_t addr;
+	int64_t idx;
 
-	if (f->pool == xp->rx_pool) {
-		/* Zero-copy: the frame is a chunk of this UMEM; hand it over. */
-		uint64_t off = (uint64_t)(f->buf - u->base);
-
-		addr = off + f->data_off;
-		xp->state[off >> u->chunk_shift] = XSK_CHUNK_APP;
-	} else {
-		/* Copy: into a chunk from the fill ring, at the kernel's offsets. */
-		uint32_t room = u->chunk - u->headroom - UXDP_FRAME_HEADROOM;
-		int64_t idx;
-
-		if ((uint64_t)f->len + f->meta_len > room) {
-			rx_fail(w, st, f, &xs->rx_dropped); /* the kernel: -ENOSPC */
-			return false;
-		}
-		if (!ring_cons_avail(&xp->fq, 1)) {
-			xsk_stat_add(&xp->fill_empty, 1);
-			rx_fail(w, st, f, &xs->rx_dropped);
-			return false;
-		}
-		idx = fill_chunk(u, ring_addr(&xp->fq, xp->fq.own));
-		ring_cons_release(&xp->fq, 1);
-		if (idx < 0 || (xp->zc && xp->state[idx] != XSK_CHUNK_APP)) {
-			xsk_stat_add(&xp->fill_invalid, 1);
-			rx_fail(w, st, f, &xs->rx_dropped);
-			return false;
-		}
-		addr = ((uint64_t)idx << u->chunk_shift) + u->headroom + UXDP_FRAME_HEADROOM;
-		memcpy(u->base + addr - f->meta_len, f->buf + f->data_off - f->meta_len,
-		       (size_t)f->meta_len + f->len);
+	if ((uint64_t)f->len + f->meta_len > room) {
+		rx_fail(w, st, f, &xs->rx_dropped); /* the kernel: -ENOSPC */
+		return false;
 	}
-	d = &((struct xdp_desc *)xs->rx.entries)[xs->rx.own++ & xs->rx.mask];
+	if (!ring_cons_avail(&xp->fq, 1)) {
+		xsk_stat_add(&xp->fill_empty, 1);
+		rx_fail(w, st, f, &xs->rx_dropped);
+		return false;
+	}
+	idx = fill_chunk(u, ring_addr(&xp->fq, xp->fq.own));
+	ring_cons_release(&xp->fq, 1);
+	if (idx < 0 || (xp->zc && xp->state[idx] != XSK_CHUNK_APP)) {
+		xsk_stat_add(&xp->fill_invalid, 1);
+		rx_fail(w, st, f, &xs->rx_dropped);
+		return false;
+	}
+	addr = ((uint64_t)idx << u->chunk_shift) + u->headroom + UXDP_FRAME_HEADROOM;
+	memcpy(u->base + addr - f->meta_len, f->buf + f->data_off - f->meta_len,
+	       (size_t)f->meta_len + f->len);
 	d->addr = addr;
 	d->len = f->len;
 	d->options = 0;
-	if (f->pool != xp->rx_pool)
-		uxdp_frame__free(f, w->idx);
+	uxdp_frame__free(f, w->idx);
 	return true;
 }
 
+/*
+ * Frames an XDP program sent to the socket at xskmap[key]. Zero-copy frames
+ * (chunks of this UMEM from the socket's own pool) only need their
+ * descriptor written; everything else is copied. Ring position and the
+ * socket's fields are kept in locals: the descriptor stores could alias them.
+ */
 void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame **frames,
 			 uint16_t n, struct uxdp_map *map, uint32_t key)
 {
@@ -204,28 +201,51 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 		return;
 	}
 	room = ring_prod_free(&xs->rx, n);
+
+	struct xsk_pool *xp = xs->xp;
+	const struct uxdp_page_pool *zc_pool = xp->rx_pool;
+	const uint8_t *base = xp->umem->base;
+	const uint32_t shift = xp->umem->chunk_shift, ifindex = xs->ifindex, qid = xs->qid;
+	uint8_t *state = xp->state;
+	struct xdp_desc *ring = xs->rx.entries;
+	const uint32_t mask = xs->rx.mask;
+	uint32_t prod = xs->rx.own;
+
 	for (; i < n; i++) {
 		struct uxdp_frame *f = frames[i];
 		uint32_t len = f->len;
+		struct xdp_desc *d;
 
 		/* The kernel's rule: a socket receives only from the queue it is bound to. */
-		if (xs->ifindex != f->ingress_ifindex || xs->qid != f->rx_queue) {
+		if (__builtin_expect(f->ingress_ifindex != ifindex || f->rx_queue != qid, 0)) {
 			rx_fail(w, st, f, NULL);
 			continue;
 		}
-		if (!room) {
+		if (__builtin_expect(!room, 0)) {
 			rx_fail(w, st, f, &xs->rx_ring_full);
 			continue;
 		}
-		lent += f->pool == xs->xp->rx_pool;
-		if (rx_one(w, st, xs, f)) {
-			room--;
-			done++;
-			bytes += len;
+		d = &ring[prod & mask];
+		if (__builtin_expect(f->pool == zc_pool, 1)) {
+			/* Zero-copy: the frame is a chunk of this UMEM; hand it over. */
+			uint64_t off = (uint64_t)(f->buf - base);
+
+			state[off >> shift] = XSK_CHUNK_APP;
+			d->addr = off + f->data_off;
+			d->len = len;
+			d->options = 0;
+			lent++;
+		} else if (!rx_copy(w, st, xs, f, d)) {
+			continue;
 		}
+		prod++;
+		room--;
+		done++;
+		bytes += len;
 	}
+	xs->rx.own = prod;
 	if (lent)
-		uxdp_page_pool_lent(xs->xp->rx_pool, lent); /* zero-copy frames left the pool */
+		uxdp_page_pool_lent(xp->rx_pool, lent); /* zero-copy frames left the pool */
 	if (!done)
 		return;
 	xs->rx_dirty = true;

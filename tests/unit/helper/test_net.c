@@ -161,6 +161,83 @@ UXDP_TEST(redirect_map_cpumap_xskmap, fast)
 	return UXDP_TEST_PASS;
 }
 
+/*
+ * The JIT calls uxdp_helper_for_map()'s function for a constant xskmap or
+ * devmap: over keys in and out of range, present and empty, and every flag
+ * combination that matters, it must give the generic helper's verdict and
+ * recorded target.
+ */
+UXDP_TEST(redirect_map_specialized_same_as_generic, fast)
+{
+	struct uxdp_exec *ex = test_exec();
+	struct uxdp_map *x = uxdp_map__create(BPF_MAP_TYPE_XSKMAP, "xm", 4, 4, 4, NULL);
+	struct uxdp_map *d = devmap(BPF_MAP_TYPE_DEVMAP, 2, 5);
+	struct uxdp_map *h = devmap(BPF_MAP_TYPE_DEVMAP_HASH, 2, 5);
+	struct uxdp_map *c = uxdp_map__create(BPF_MAP_TYPE_CPUMAP, "cm", 4, 4, 4, NULL);
+	const uint64_t flags[] = {0,
+				  XDP_DROP,
+				  XDP_PASS,
+				  XDP_TX,
+				  4,
+				  1ull << 40,
+				  BPF_F_BROADCAST,
+				  BPF_F_EXCLUDE_INGRESS,
+				  BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS | XDP_PASS};
+	const uint64_t keys[] = {0, 1, 2, 3, 7, 8, 1ull << 32 | 2, UINT32_MAX};
+	uint32_t k = 1, sock = 9;
+	int checked = 0;
+
+	ASSERT_NOT_NULL(ex);
+	ASSERT_NOT_NULL(x);
+	ASSERT_NOT_NULL(d);
+	ASSERT_NOT_NULL(h);
+	ASSERT_NOT_NULL(c);
+	ASSERT_OK(uxdp_map__update_elem(x, &k, &sock, BPF_ANY));
+	/* devmap_hash, cpumap, other helpers and unknown maps keep the generic path */
+	ASSERT_NULL(uxdp_helper_for_map(BPF_FUNC_redirect_map, h));
+	ASSERT_NULL(uxdp_helper_for_map(BPF_FUNC_redirect_map, c));
+	ASSERT_NULL(uxdp_helper_for_map(BPF_FUNC_redirect_map, NULL));
+	ASSERT_NULL(uxdp_helper_for_map(BPF_FUNC_map_lookup_elem, x));
+	for (int mi = 0; mi < 2; mi++) {
+		struct uxdp_map *m = mi ? d : x;
+		uxdp_helper_fn fast = uxdp_helper_for_map(BPF_FUNC_redirect_map, m);
+		uxdp_helper_fn slow = uxdp_helper_proto(BPF_FUNC_redirect_map, UXDP_PROG_XDP)->fn;
+
+		ASSERT_NOT_NULL(fast);
+		for (size_t ki = 0; ki < sizeof(keys) / sizeof(keys[0]); ki++) {
+			for (size_t fi = 0; fi < sizeof(flags) / sizeof(flags[0]); fi++) {
+				struct uxdp_redirect_target a, b;
+				uint64_t ra, rb;
+				int ta, tb;
+
+				/* an earlier target, which a miss must forget */
+				ASSERT_EQ(H(ex, redirect_map, m, 1 + mi, 0), XDP_REDIRECT);
+				ra = slow((uint64_t)(uintptr_t)m, keys[ki], flags[fi], 0, 0, ex);
+				ta = uxdp_exec__take_redirect(ex, &a);
+				ASSERT_EQ(H(ex, redirect_map, m, 1 + mi, 0), XDP_REDIRECT);
+				rb = fast((uint64_t)(uintptr_t)m, keys[ki], flags[fi], 0, 0, ex);
+				tb = uxdp_exec__take_redirect(ex, &b);
+				ASSERT_EQ(ra, rb);
+				ASSERT_EQ(ta, tb);
+				if (!ta) {
+					ASSERT_TRUE(a.map == b.map);
+					ASSERT_EQ(a.map_type, b.map_type);
+					ASSERT_EQ(a.index, b.index);
+					ASSERT_EQ(a.flags, b.flags);
+				}
+				checked++;
+			}
+		}
+	}
+	ASSERT_EQ(checked, 2 * 8 * 9);
+	uxdp_map__put(x);
+	uxdp_map__put(d);
+	uxdp_map__put(h);
+	uxdp_map__put(c);
+	uxdp_exec__free(ex);
+	return UXDP_TEST_PASS;
+}
+
 /* --- check_mtu --- */
 
 /* The kernel on loopback (MTU 65536), 3520-byte linear part of a frags frame. */
