@@ -271,13 +271,21 @@ static void zc_complete(struct xsk_pool *xp)
 
 	while (xp->cq_reserved &&
 	       (n = uxdp_page_pool_take_returned(xp->tx_pool, done, 64)) > 0) {
+		const struct uxdp_frame *descs = xp->tx_descs;
+		const uint64_t *tx_addr = xp->tx_addr;
+		uint64_t *comp = xp->cq.entries;
+		const uint32_t mask = xp->cq.mask;
+		uint32_t prod = xp->cq.own;
+		uint8_t *state = xp->state;
+
 		for (uint32_t i = 0; i < n; i++) {
 			/* Descriptor i describes chunk i: no need to read it. */
-			uint64_t idx = (uint64_t)(done[i] - xp->tx_descs);
+			uint64_t idx = (uint64_t)(done[i] - descs);
 
-			xp->state[idx] = XSK_CHUNK_APP;
-			ring_put_addr(&xp->cq, xp->tx_addr[idx]);
+			state[idx] = XSK_CHUNK_APP;
+			comp[prod++ & mask] = tx_addr[idx];
 		}
+		xp->cq.own = prod;
 		xp->cq_reserved -= n;
 		ring_prod_publish(&xp->cq);
 	}
@@ -290,6 +298,101 @@ static inline bool tx_desc_ok(const struct xsk_umem *u, const struct xdp_desc *d
 
 	return !d->options && d->len && d->len <= max && (d->addr >> u->chunk_shift) < u->nchunks &&
 	       in_chunk + d->len <= u->chunk;
+}
+
+/* Fill in what a TX frame needs besides its data. */
+static inline void tx_frame_init(struct uxdp_frame *f, uint32_t len, uint32_t ifindex,
+				 uint16_t qid)
+{
+	f->len = len;
+	f->ingress_ifindex = ifindex;
+	f->rx_queue = qid;
+	f->rss_hash = 0;
+}
+
+/*
+ * Zero-copy: the n descriptors at the TX ring's consumer, each read once and
+ * checked (inside the UMEM, inside one chunk, a chunk the application holds),
+ * become frames over their chunks; bad ones are skipped. Returns the frames,
+ * with each one's ring position (didx) and address.
+ */
+static uint32_t tx_take_zc(struct uxdp_xsk_srv *xs, struct uxdp_frame **frames, uint32_t *didx,
+			   uint64_t *addrs, uint32_t n)
+{
+	struct xsk_pool *xp = xs->xp;
+	const struct xsk_umem *u = xp->umem;
+	const struct xdp_desc *ring = xs->tx.entries;
+	const uint32_t mask = xs->tx.mask, cons = xs->tx.own, shift = u->chunk_shift;
+	const uint64_t chunk = u->chunk, nchunks = u->nchunks;
+	const uint32_t ifindex = xs->ifindex;
+	const uint16_t qid = xs->qid;
+	uint8_t *state = xp->state;
+	uint64_t *tx_addr = xp->tx_addr;
+	struct uxdp_frame *descs = xp->tx_descs;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct xdp_desc d;
+		struct uxdp_frame *f;
+		uint64_t idx;
+
+		memcpy(&d, &ring[(cons + i) & mask], sizeof(d));
+		idx = d.addr >> shift;
+		/* tx_desc_ok() with the UMEM's geometry in registers */
+		if (__builtin_expect(d.options || !d.len || idx >= nchunks ||
+					     (d.addr & (chunk - 1)) + d.len > chunk ||
+					     state[idx] != XSK_CHUNK_APP,
+				     0))
+			continue;
+		state[idx] = XSK_CHUNK_TX;
+		tx_addr[idx] = d.addr;
+		f = &descs[idx];
+		f->data_off = (uint16_t)(d.addr & (chunk - 1));
+		f->meta_len = 0;
+		f->flags = 0;
+		f->priv = NULL;
+		tx_frame_init(f, d.len, ifindex, qid);
+		frames[m] = f;
+		didx[m] = i;
+		addrs[m] = d.addr;
+		m++;
+	}
+	return m;
+}
+
+/* Copy mode: as tx_take_zc, into frames of the socket's copy pool; when the
+ * pool runs dry, *n shrinks to the descriptors looked at (the rest wait). */
+static uint32_t tx_take_copy(struct dp_worker *w, struct uxdp_xsk_srv *xs,
+			     struct uxdp_frame **frames, uint32_t *didx, uint64_t *addrs, uint32_t *n)
+{
+	const struct xsk_umem *u = xs->xp->umem;
+	const struct xdp_desc *ring = xs->tx.entries;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < *n; i++) {
+		struct xdp_desc d;
+		struct uxdp_frame *f;
+
+		memcpy(&d, &ring[(xs->tx.own + i) & xs->tx.mask], sizeof(d));
+		if (!tx_desc_ok(u, &d, u->chunk))
+			continue;
+		f = uxdp_page_pool__alloc(xs->copy_pool);
+		if (!f) {
+			*n = i; /* try the rest next round */
+			break;
+		}
+		if (d.len > uxdp_frame__room(f)) {
+			uxdp_frame__free(f, w->idx);
+			continue;
+		}
+		memcpy(f->buf + f->data_off, u->base + d.addr, d.len);
+		tx_frame_init(f, d.len, xs->ifindex, xs->qid);
+		frames[m] = f;
+		didx[m] = i;
+		addrs[m] = d.addr;
+		m++;
+	}
+	return m;
 }
 
 static int tx_service(struct dp_worker *w, struct uxdp_xsk_srv *xs)
@@ -315,47 +418,10 @@ static int tx_service(struct dp_worker *w, struct uxdp_xsk_srv *xs)
 		n = room;
 	if (!n)
 		return 0;
-	for (uint32_t i = 0; i < n; i++) {
-		struct xdp_desc d;
-		struct uxdp_frame *f;
-
-		memcpy(&d, &((struct xdp_desc *)xs->tx.entries)[(xs->tx.own + i) & xs->tx.mask],
-		       sizeof(d));
-		if (xp->zc) {
-			uint64_t idx = d.addr >> u->chunk_shift;
-
-			if (!tx_desc_ok(u, &d, u->chunk) || xp->state[idx] != XSK_CHUNK_APP)
-				continue;
-			xp->state[idx] = XSK_CHUNK_TX;
-			xp->tx_addr[idx] = d.addr;
-			f = &xp->tx_descs[idx];
-			f->data_off = (uint16_t)(d.addr & (u->chunk - 1));
-			f->meta_len = 0;
-			f->flags = 0;
-			f->priv = NULL;
-		} else {
-			if (!tx_desc_ok(u, &d, u->chunk))
-				continue;
-			f = uxdp_page_pool__alloc(xs->copy_pool);
-			if (!f) {
-				n = i; /* try the rest next round */
-				break;
-			}
-			if (d.len > uxdp_frame__room(f)) {
-				uxdp_frame__free(f, w->idx);
-				continue;
-			}
-			memcpy(f->buf + f->data_off, u->base + d.addr, d.len);
-		}
-		f->len = d.len;
-		f->ingress_ifindex = xs->ifindex;
-		f->rx_queue = xs->qid;
-		f->rss_hash = 0;
-		frames[m] = f;
-		didx[m] = i;
-		addrs[m] = d.addr;
-		m++;
-	}
+	if (xp->zc)
+		m = tx_take_zc(xs, frames, didx, addrs, n);
+	else
+		m = tx_take_copy(w, xs, frames, didx, addrs, &n);
 	sent = m ? uxdp_port__tx_burst(xs->port, (uint16_t)w->idx, frames, (uint16_t)m) : 0;
 	/* Descriptors up to the first frame the port did not take are consumed
 	 * (invalid ones among them counted); that frame and the rest stay in
