@@ -239,7 +239,7 @@ static double run(enum mode mode, uint32_t flags, double secs, uint32_t batch, u
 		  bool *zc_out)
 {
 	char spec[128], err[256] = "";
-	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1);
+	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .vector_size = 64); /* the apps' batch */
 	UXDP_OPTS(uxdp_port_open_opts, po, .err_buf = err, .err_size = sizeof(err));
 	struct uxdp_xsk_srv_info info;
 	struct uxdp_xsk_stats st;

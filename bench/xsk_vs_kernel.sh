@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Seed 003's table on this machine, in one run: rxdrop, txpush and l2fwd through
 # application sockets, zero-copy and copy, uxdp beside the kernel.
-#   uxdp    uxdpd (one worker pinned to CPU 0) serves the socket of uxdp-xsk-bench (pinned
+#   uxdp    uxdpd (one worker pinned to CPU 0, vectors of 64 frames: the applications'
+#           batch, as xdpsock's and DPDK's bursts) serves the socket of uxdp-xsk-bench (pinned
 #           to the last CPU); rxdrop and l2fwd read a gen: port inside uxdpd (64-byte UDP),
 #           txpush sends on a null: port.
 #   kernel  uxdp-xsk-bench --kernel: the same loop on a kernel AF_XDP socket (libxdp) on a
@@ -43,7 +44,7 @@ run_uxdp() {
 	txpush) spec="null:" ;;
 	*) spec="gen:size=64,flows=1" ;;
 	esac
-	printf 'workers 1\npin 0\nport p0 %s\n' "$spec" >"$WORK/d.conf"
+	printf 'workers 1\npin 0\nvector 64\nport p0 %s\n' "$spec" >"$WORK/d.conf"
 	"$UXDPD" --config "$WORK/d.conf" --ctl "$WORK/d.sock" 2>"$WORK/d.log" &
 	DPID=$!
 	i=0
