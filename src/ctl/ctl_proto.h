@@ -220,7 +220,10 @@ typedef int (*uxdp_ctl_handler_fn)(void *cookie, const struct uxdp_ctl_req *req,
  */
 typedef void (*uxdp_ctl_session_fn)(void *cookie, void *session);
 
-/** Connections not (yet) bound to a socket; more are closed at accept. */
+/** Connections not (yet) bound to a socket. When a new one comes and this
+ *  many are open, the longest idle of them (no reply pending) is closed to
+ *  make room (counted: uxdp_ctl_server_evicted); only when every one has a
+ *  reply in flight is the new connection closed instead. */
 #define UXDP_CTL_MAX_CONNS 64
 /** Connections that are socket sessions (on top of UXDP_CTL_MAX_CONNS). */
 #define UXDP_CTL_MAX_SESSIONS 1024
@@ -245,6 +248,8 @@ void uxdp_ctl_server_conns(const struct uxdp_ctl_server *srv, uint32_t *conns, u
 			   uint64_t *kicks);
 /** Connections dropped so far for not reading their replies (UXDP_CTL_MAX_QUEUED). */
 uint64_t uxdp_ctl_server_dropped(const struct uxdp_ctl_server *srv);
+/** Idle connections closed so far to make room for a new one (UXDP_CTL_MAX_CONNS). */
+uint64_t uxdp_ctl_server_evicted(const struct uxdp_ctl_server *srv);
 /** Close every connection (on_close for sessions) and the socket, and unlink its path. */
 void uxdp_ctl_server_free(struct uxdp_ctl_server *srv);
 

@@ -49,6 +49,7 @@ struct conn {
 	void *session;		     /* non-NULL: the connection is an application socket */
 	struct outq *out, *out_tail; /* replies waiting for POLLOUT, oldest first */
 	size_t out_bytes;	     /* text bytes still queued */
+	uint64_t last_active;	     /* srv->tick at accept or at its last request */
 };
 
 struct uxdp_ctl_server {
@@ -59,7 +60,8 @@ struct uxdp_ctl_server {
 	void *cookie;
 	struct conn *conns; /* cap_conns slots, n_conns used */
 	uint32_t n_conns, cap_conns, n_sessions;
-	uint64_t requests, refused, kicks, dropped;
+	uint64_t requests, refused, kicks, dropped, evicted;
+	uint64_t tick; /* orders connections by their last activity */
 	uint8_t *buf;  /* one message, +1 byte to see an oversized one */
 	uint8_t *obuf; /* one reply chunk being built */
 };
@@ -366,6 +368,7 @@ static ssize_t recv_msg(struct uxdp_ctl_server *srv, int fd, int *fds, int *nfds
 /* Serve one message of connection c; false when the connection is to be closed. */
 static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 {
+	c->last_active = ++srv->tick;
 	struct uxdp_ctl_req req;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
@@ -492,6 +495,26 @@ static void drop_conn(struct uxdp_ctl_server *srv, uint32_t i)
 	*c = srv->conns[--srv->n_conns];
 }
 
+/*
+ * The plain connection (not a socket session) that has been idle longest and
+ * has no reply waiting to go out, or -1. Requests are answered as they come,
+ * so such a connection is between requests: closing it loses nothing.
+ */
+static int idlest_plain_conn(const struct uxdp_ctl_server *srv)
+{
+	int best = -1;
+
+	for (uint32_t i = 0; i < srv->n_conns; i++) {
+		const struct conn *c = &srv->conns[i];
+
+		if (c->session || c->out)
+			continue;
+		if (best < 0 || c->last_active < srv->conns[best].last_active)
+			best = (int)i;
+	}
+	return best;
+}
+
 static void accept_conn(struct uxdp_ctl_server *srv)
 {
 	int c = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -499,8 +522,17 @@ static void accept_conn(struct uxdp_ctl_server *srv)
 	if (c < 0)
 		return;
 	if (srv->n_conns - srv->n_sessions >= UXDP_CTL_MAX_CONNS) {
-		close(c); /* too many: the client sees the connection end */
-		return;
+		/* Full of connections that do not ask anything: make room by closing
+		 * the longest idle one, so that idle clients cannot lock everybody
+		 * else out; if every one has replies in flight, refuse this one. */
+		int victim = idlest_plain_conn(srv);
+
+		if (victim < 0) {
+			close(c); /* the client sees the connection end */
+			return;
+		}
+		drop_conn(srv, (uint32_t)victim);
+		srv->evicted++;
 	}
 	if (srv->n_conns == srv->cap_conns) {
 		uint32_t cap = srv->cap_conns ? srv->cap_conns * 2 : 16;
@@ -513,7 +545,7 @@ static void accept_conn(struct uxdp_ctl_server *srv)
 		srv->conns = nc;
 		srv->cap_conns = cap;
 	}
-	srv->conns[srv->n_conns++] = (struct conn){.fd = c};
+	srv->conns[srv->n_conns++] = (struct conn){.fd = c, .last_active = ++srv->tick};
 }
 
 void uxdp_ctl_server_set_session_ops(struct uxdp_ctl_server *srv, uxdp_ctl_session_fn on_kick,
@@ -597,6 +629,11 @@ void uxdp_ctl_server_conns(const struct uxdp_ctl_server *srv, uint32_t *conns, u
 uint64_t uxdp_ctl_server_dropped(const struct uxdp_ctl_server *srv)
 {
 	return srv->dropped;
+}
+
+uint64_t uxdp_ctl_server_evicted(const struct uxdp_ctl_server *srv)
+{
+	return srv->evicted;
 }
 
 void uxdp_ctl_server_free(struct uxdp_ctl_server *srv)

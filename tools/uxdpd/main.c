@@ -554,6 +554,7 @@ static int do_stats(struct daemon *d, char **text)
 	SET_U64(ctl, "sessions", sessions);
 	SET_U64(ctl, "kicks", kicks);
 	SET_U64(ctl, "dropped", uxdp_ctl_server_dropped(d->srv));
+	SET_U64(ctl, "evicted", uxdp_ctl_server_evicted(d->srv));
 	json_object_set_new(root, "ctl", ctl);
 	*text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);

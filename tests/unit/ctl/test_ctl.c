@@ -691,6 +691,94 @@ UXDP_TEST(server_slow_client_session, fast)
 
 /* --- uxdpd's xsk policy ------------------------------------------------------------------- */
 
+/*
+ * Clients that connect and never ask cannot lock others out: with
+ * UXDP_CTL_MAX_CONNS idle connections open, a new client still gets its
+ * answer, and the connection closed to make room is the one idle longest
+ * (not one that asked something since). Sessions are never candidates.
+ */
+UXDP_TEST(server_idle_connections_evicted, fast)
+{
+	struct fake f = {0};
+	struct srv_run r;
+	struct uxdp_ctl_hdr h = {.magic = UXDP_CTL_MAGIC,
+				 .version = UXDP_CTL_VERSION,
+				 .type = UXDP_CTL_STATS,
+				 .len = sizeof(h)};
+	struct uxdp_ctl_xsk_bind b;
+	int idle[UXDP_CTL_MAX_CONNS], sess, fresh, base_fds;
+	char text[64], byte;
+	uint32_t conns, sessions;
+
+	ASSERT_OK(srv_start(&r, &f));
+	base_fds = open_fds();
+	/* a socket session first: it must survive everything below */
+	sess = client(&r);
+	ASSERT_TRUE(sess >= 0);
+	good_bind(&b);
+	ASSERT_EQ(send_fds(sess, &b, sizeof(b), 3, text, sizeof(text)), 0);
+	for (int i = 0; i < UXDP_CTL_MAX_CONNS; i++) {
+		idle[i] = client(&r);
+		ASSERT_TRUE(idle[i] >= 0);
+		ASSERT_TRUE(wait_conns(&r, (uint32_t)i + 2)); /* accepted in this order */
+	}
+	/* the oldest asks something: now idle[1] is the longest idle */
+	ASSERT_EQ(send_fds(idle[0], &h, sizeof(h), 0, text, sizeof(text)), 0);
+	ASSERT_EQ(strcmp(text, "ok"), 0);
+
+	fresh = client(&r);
+	ASSERT_TRUE(fresh >= 0);
+	ASSERT_EQ(send_fds(fresh, &h, sizeof(h), 0, text, sizeof(text)), 0);
+	ASSERT_EQ(strcmp(text, "ok"), 0);
+	ASSERT_EQ(uxdp_ctl_server_evicted(r.srv), 1);
+	ASSERT_EQ(recv(idle[1], &byte, 1, 0), 0); /* EOF: closed by the server */
+	ASSERT_EQ(send_fds(idle[0], &h, sizeof(h), 0, text, sizeof(text)), 0);
+	ASSERT_EQ(send_fds(idle[2], &h, sizeof(h), 0, text, sizeof(text)), 0);
+	get_conns(&r, &conns, &sessions);
+	ASSERT_EQ(conns, UXDP_CTL_MAX_CONNS + 1);
+	ASSERT_EQ(sessions, 1);
+	ASSERT_EQ(f.closes, 0);
+
+	/* one more: idle[3] goes next (idle[0] and idle[2] asked since) */
+	close(fresh);
+	ASSERT_TRUE(wait_conns(&r, UXDP_CTL_MAX_CONNS)); /* fresh's end is gone */
+	fresh = client(&r);
+	ASSERT_TRUE(fresh >= 0);
+	ASSERT_TRUE(wait_conns(&r, UXDP_CTL_MAX_CONNS + 1));
+	ASSERT_EQ(uxdp_ctl_server_evicted(r.srv), 1); /* there was room: nobody closed */
+	close(idle[0]);
+	ASSERT_TRUE(wait_conns(&r, UXDP_CTL_MAX_CONNS));
+	idle[0] = client(&r);
+	ASSERT_TRUE(idle[0] >= 0);
+	ASSERT_TRUE(wait_conns(&r, UXDP_CTL_MAX_CONNS + 1));
+	ASSERT_EQ(send_fds(idle[0], &h, sizeof(h), 0, text, sizeof(text)), 0);
+	{
+		int extra = client(&r);
+
+		ASSERT_TRUE(extra >= 0);
+		ASSERT_EQ(send_fds(extra, &h, sizeof(h), 0, text, sizeof(text)), 0);
+		ASSERT_EQ(uxdp_ctl_server_evicted(r.srv), 2);
+		ASSERT_EQ(recv(idle[3], &byte, 1, 0), 0);
+		close(extra);
+	}
+	ASSERT_EQ(send_fds(sess, &(struct uxdp_ctl_hdr){.magic = UXDP_CTL_MAGIC,
+							.version = UXDP_CTL_VERSION,
+							.type = UXDP_CTL_XSK_STATS,
+							.len = sizeof(h)},
+			   sizeof(h), 0, text, sizeof(text)),
+		  0); /* the session is still served */
+
+	close(fresh);
+	close(sess);
+	for (int i = 0; i < UXDP_CTL_MAX_CONNS; i++)
+		close(idle[i]);
+	ASSERT_TRUE(wait_conns(&r, 0));
+	ASSERT_TRUE(wait_for(&f.closes, 1));
+	ASSERT_EQ(open_fds(), base_fds);
+	srv_stop(&r);
+	return UXDP_TEST_PASS;
+}
+
 UXDP_TEST(xsk_policy_rules, fast)
 {
 	char path[] = "/tmp/uxdp-policy-XXXXXX", err[512], msg[512];
