@@ -330,7 +330,10 @@ static inline uint64_t uxdp_xsk_umem__add_offset_to_addr(uint64_t addr)
  * frame size) as a UMEM and make its fill and completion rings.
  *
  * The area is moved onto a memfd in place (contents and address kept) so
- * uxdpd can map it. Nothing is sent to uxdpd until the first socket binds.
+ * uxdpd can map it; an area on huge pages (MAP_HUGETLB) onto a hugetlb memfd,
+ * whole huge pages, so that uxdpd maps it with huge pages too (ordinary
+ * shared memory when no huge page is free for the move). Nothing is sent to
+ * uxdpd until the first socket binds.
  * @return 0 or -errno (EINVAL: a bad size, alignment or config field)
  */
 UXDP_API int uxdp_xsk_umem__create(struct uxdp_xsk_umem **umem, void *umem_area, uint64_t size,

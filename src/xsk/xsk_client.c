@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,10 +25,15 @@
 #include "vm/vm_internal.h"
 #include "xsk/xsk_client.h"
 
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26 /* <linux/memfd.h>: log2(huge page size) goes here */
+#endif
+
 struct uxdp_xsk_umem {
 	void *area;
 	uint64_t size;	  /* what the application registered */
-	uint64_t map_len; /* size rounded up to pages: the memfd's size */
+	uint64_t map_len; /* size rounded up to pages (huge pages: see below): the memfd's size */
+	uint64_t huge;	  /* the area's huge page size when it is hugetlb memory, else 0 */
 	struct uxdp_xsk_umem_config cfg;
 	int memfd;
 	/* The UMEM's own fill and completion rings (made by umem__create). */
@@ -204,6 +210,91 @@ static int umem_config_check(const struct uxdp_xsk_umem_config *c, const void *a
 }
 
 /*
+ * The huge page size of the mapping that holds [area, area + len) when the
+ * application took it from hugetlbfs (MAP_HUGETLB, or a hugetlbfs file), else
+ * 0 (also when /proc/self/smaps cannot tell). Such a UMEM moves onto a hugetlb
+ * memfd, so that uxdpd maps it with huge pages too (one TLB entry per 2 MiB
+ * instead of one per chunk, for the daemon as for the application).
+ */
+static uint64_t area_huge_page_size(const void *area, uint64_t len)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	uintptr_t a = (uintptr_t)area, start, end;
+	unsigned long kb;
+	bool inside = false;
+	uint64_t huge = 0;
+	char line[512];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's first line ("start-end perms ..."); its fields follow
+		 * ("Name: value"), none of which reads as two hex numbers and a dash. */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			inside = start <= a && a < end;
+			if (inside && a + len > end)
+				break; /* spans mappings: not one hugetlb mapping */
+			continue;
+		}
+		if (inside && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1) {
+			if ((uint64_t)kb * 1024 > page_size())
+				huge = (uint64_t)kb * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return huge;
+}
+
+/* A sealed hugetlb memfd of len bytes (a multiple of huge), its pages not yet
+ * allocated: umem_move_huge() takes them one by one. */
+static int hugetlb_memfd(uint64_t len, uint64_t huge)
+{
+	int fd, err;
+
+	fd = memfd_create("uxdp-umem", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+					       ((unsigned int)__builtin_ctzll(huge) << MFD_HUGE_SHIFT));
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)len) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * umem_move() for hugetlb memory, one huge page at a time (hugetlbfs has no
+ * write()): allocate the file's page, copy through a second mapping, map it
+ * over the area. The application's own page is given back as its slice is
+ * replaced, so the pool needs one free huge page, not a second UMEM.
+ * *moved: the bytes already moved when it fails (0: the area is untouched).
+ */
+static int umem_move_huge(void *area, uint64_t len, int memfd, uint64_t huge, uint64_t *moved)
+{
+	char *a = area;
+
+	for (uint64_t off = 0; off < len; off += huge) {
+		void *tmp;
+
+		*moved = off;
+		if (fallocate(memfd, 0, (off_t)off, (off_t)huge))
+			return -errno;
+		tmp = mmap(NULL, huge, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, (off_t)off);
+		if (tmp == MAP_FAILED)
+			return -errno;
+		memcpy(tmp, a + off, huge);
+		munmap(tmp, huge);
+		if (mmap(a + off, huge, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, memfd,
+			 (off_t)off) == MAP_FAILED)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
  * Replace the pages of [area, area + len) by the same bytes in memfd, a slice
  * at a time (so the area's memory is never needed twice over): copy the
  * slice into the file, then map the file over it. The kernel merges the
@@ -239,6 +330,7 @@ int uxdp_xsk_umem__create(struct uxdp_xsk_umem **umem_ptr, void *umem_area, uint
 			  const struct uxdp_xsk_umem_config *config)
 {
 	struct uxdp_xsk_umem *umem;
+	bool huge_fd;
 	int err;
 
 	if (!umem_ptr || !umem_area || !fill || !comp)
@@ -255,10 +347,19 @@ int uxdp_xsk_umem__create(struct uxdp_xsk_umem **umem_ptr, void *umem_area, uint
 	umem->area = umem_area;
 	umem->size = size;
 	/* A size that ends mid-page still moves the whole last page: its tail
-	 * (the application's bytes) keeps its contents, now shared too. */
-	umem->map_len = uxdp_xsk_page_align(size);
+	 * (the application's bytes) keeps its contents, now shared too. Huge
+	 * pages are replaced whole (hugetlb mappings split only at their
+	 * boundaries), within the application's mapping (checked above). */
+	umem->huge = area_huge_page_size(umem_area, size);
+	if (umem->huge && (uintptr_t)umem_area % umem->huge)
+		umem->huge = 0; /* not at a huge page boundary: cannot be hugetlb memory */
+	umem->map_len = umem->huge ? (size + umem->huge - 1) / umem->huge * umem->huge
+				   : uxdp_xsk_page_align(size);
 
-	umem->memfd = uxdp_xsk_memfd("uxdp-umem", umem->map_len);
+	umem->memfd = umem->huge ? hugetlb_memfd(umem->map_len, umem->huge) : -1;
+	huge_fd = umem->memfd >= 0;
+	if (!huge_fd)
+		umem->memfd = uxdp_xsk_memfd("uxdp-umem", umem->map_len);
 	if (umem->memfd < 0) {
 		err = umem->memfd;
 		goto err_free;
@@ -270,7 +371,24 @@ int uxdp_xsk_umem__create(struct uxdp_xsk_umem **umem_ptr, void *umem_area, uint
 		err = umem->fq_fd;
 		goto err_close_memfd;
 	}
-	err = umem_move(umem_area, umem->map_len, umem->memfd);
+	if (huge_fd) {
+		uint64_t moved = 0;
+
+		err = umem_move_huge(umem_area, umem->map_len, umem->memfd, umem->huge, &moved);
+		if (err && !moved) {
+			/* No free huge page (the area is untouched): ordinary shared
+			 * memory instead, which uxdpd maps with small pages. */
+			close(umem->memfd);
+			huge_fd = false;
+			umem->memfd = uxdp_xsk_memfd("uxdp-umem", umem->map_len);
+			if (umem->memfd < 0) {
+				err = umem->memfd;
+				goto err_unmap_rings_nofd;
+			}
+		}
+	}
+	if (!huge_fd)
+		err = umem_move(umem_area, umem->map_len, umem->memfd);
 	if (err)
 		goto err_unmap_rings;
 
@@ -284,8 +402,11 @@ int uxdp_xsk_umem__create(struct uxdp_xsk_umem **umem_ptr, void *umem_area, uint
 	return 0;
 
 err_unmap_rings:
+	close(umem->memfd);
+err_unmap_rings_nofd:
 	munmap(umem->fq_mem, umem->fq_len);
 	close(umem->fq_fd);
+	goto err_free;
 err_close_memfd:
 	close(umem->memfd);
 err_free:

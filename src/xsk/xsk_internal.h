@@ -50,7 +50,8 @@ struct xsk_umem {
 	dev_t dev;
 	ino_t ino;
 	uint8_t *base;
-	uint64_t size;
+	uint64_t size;	  /* registered */
+	uint64_t map_len; /* mapped: size rounded up to the memfd's pages (huge or not) */
 	uint32_t chunk, chunk_shift, headroom;
 	uint32_t nchunks;
 };

@@ -124,6 +124,7 @@ static struct xsk_umem *umem_get(const struct uxdp_ctl_xsk_bind *m, int fd, char
 {
 	struct xsk_umem *u;
 	struct stat st;
+	uint64_t page, map_len;
 	int rc = check_memfd(fd, m->umem_size, "UMEM", &st, err, err_sz);
 
 	if (rc) {
@@ -145,12 +146,26 @@ static struct xsk_umem *umem_get(const struct uxdp_ctl_xsk_bind *m, int fd, char
 		u->refs++;
 		return u;
 	}
+	/* A hugetlb memfd (the application's UMEM was on huge pages) maps and
+	 * unmaps in whole huge pages: its block size. */
+	page = (uint64_t)sysconf(_SC_PAGESIZE);
+	if ((uint64_t)st.st_blksize > page && !((uint64_t)st.st_blksize & (st.st_blksize - 1)))
+		page = (uint64_t)st.st_blksize;
+	map_len = (m->umem_size + page - 1) / page * page;
+	if ((uint64_t)st.st_size < map_len) {
+		snprintf(err, err_sz, "UMEM: memfd of %llu-byte pages has %llu bytes, %llu needed",
+			 (unsigned long long)page, (unsigned long long)st.st_size,
+			 (unsigned long long)map_len);
+		errno = EINVAL;
+		return NULL;
+	}
 	u = calloc(1, sizeof(*u));
 	if (!u) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	u->base = map_fd(fd, m->umem_size);
+	u->map_len = map_len;
+	u->base = map_fd(fd, map_len);
 	if (!u->base) {
 		snprintf(err, err_sz, "cannot map the UMEM (%llu bytes): %s",
 			 (unsigned long long)m->umem_size, strerror(errno));
@@ -182,7 +197,7 @@ static void umem_put(struct xsk_umem *u)
 			*pp = u->next;
 			break;
 		}
-	munmap(u->base, u->size);
+	munmap(u->base, u->map_len);
 	free(u);
 }
 

@@ -30,7 +30,8 @@ void uxdp_test_register(struct uxdp_test_case *tc);
 #define UXDP_TEST_FAIL 1
 #define UXDP_TEST_SKIP 77
 
-/* Register `static int test_<name>(void)` in suite `suite` (fast, slow, stress, perf). */
+/* Register `static int test_<name>(void)` in suite `suite` (fast, slow, stress, perf;
+ * serial: runs alone, for cases that change machine-wide state for a moment). */
 #define UXDP_TEST(name, suite)                                                                     \
 	static int test_##name(void);                                                              \
 	static struct uxdp_test_case uxdp_tc_##name = { #name, #suite, test_##name, NULL };        \

@@ -21,6 +21,7 @@ struct bench_cfg {
 	bool copy, zero_copy; /* forced mode (neither: let the backend choose) */
 	bool poll;	      /* sleep in poll() */
 	bool busy_poll;	      /* kick every batch (kernel: SO_PREFER_BUSY_POLL too) */
+	bool hugepages;	      /* UMEM from MAP_HUGETLB */
 };
 
 struct bench_stats {

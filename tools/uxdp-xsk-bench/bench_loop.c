@@ -232,10 +232,12 @@ static int setup(struct qstate *s)
 	if (!c->busy_poll)
 		scfg.bind_flags |= XDP_USE_NEED_WAKEUP;
 	s->area = mmap(NULL, (size_t)NUM_FRAMES * FRAME_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | (c->hugepages ? MAP_HUGETLB : 0), -1, 0);
 	if (s->area == MAP_FAILED) {
 		s->area = NULL;
-		snprintf(s->q->errmsg, sizeof(s->q->errmsg), "mmap: %s", strerror(errno));
+		snprintf(s->q->errmsg, sizeof(s->q->errmsg), "mmap%s: %s",
+			 c->hugepages ? " (huge pages: see /proc/sys/vm/nr_hugepages)" : "",
+			 strerror(errno));
 		return -errno;
 	}
 	err = uxdp_xsk_umem__create(&s->umem, s->area, (uint64_t)NUM_FRAMES * FRAME_SIZE, &s->fill,

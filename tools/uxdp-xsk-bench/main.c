@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    uxdp-xsk-bench -i PORT [-q QUEUES] [-m rxdrop|txpush|l2fwd] [-c|-z]\n"
-	"                   [-p|-B] [-b BATCH] [-s SIZE] [-d SECONDS] [--kernel]\n"
+	"                   [-p|-B] [-b BATCH] [-s SIZE] [-H] [-d SECONDS] [--kernel]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Binds one socket per queue (each with its own 16 MiB UMEM of 4 KiB\n"
@@ -47,6 +47,9 @@ static const char usage_text[] =
 	"                          default: spin on the rings, kick only when asked\n"
 	"    -b, --batch N         descriptors per ring operation (default 64)\n"
 	"    -s, --size BYTES      txpush frame size, 42..3840 (default 64)\n"
+	"    -H, --hugepages       UMEM on 2 MiB huge pages (MAP_HUGETLB; needs free pages in\n"
+	"                          /proc/sys/vm/nr_hugepages: 9 per queue); uxdpd then maps it\n"
+	"                          with huge pages too\n"
 	"    -d, --duration SEC    run this long (default: until SIGINT)\n"
 	"    -K, --kernel          run on kernel AF_XDP sockets through libxdp%s\n"
 	"    -h, --help            this text\n"
@@ -127,6 +130,7 @@ int main(int argc, char **argv)
 		{"busy-poll", no_argument, NULL, 'B'},
 		{"batch", required_argument, NULL, 'b'},
 		{"size", required_argument, NULL, 's'},
+		{"hugepages", no_argument, NULL, 'H'},
 		{"duration", required_argument, NULL, 'd'},
 		{"kernel", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
@@ -144,7 +148,7 @@ int main(int argc, char **argv)
 	int c, failed = 0;
 
 	queues[0] = 0;
-	while ((c = getopt_long(argc, argv, "i:q:m:czpBb:s:d:Kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:q:m:czpBb:s:Hd:Kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			cfg.ifname = optarg;
@@ -194,6 +198,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "uxdp-xsk-bench: size must be 42..3840\n");
 				return 2;
 			}
+			break;
+		case 'H':
+			cfg.hugepages = true;
 			break;
 		case 'd':
 			duration = strtod(optarg, NULL);

@@ -4,9 +4,13 @@
  * EINVAL (the unaligned-chunk flag with EOPNOTSUPP), and a good one moves the
  * area onto shared memory in place: same address, same contents (the tail of
  * a last partial page included), really shared with a forked child, and still
- * mapped after uxdp_xsk_umem__delete().
+ * mapped after uxdp_xsk_umem__delete(). An area on huge pages moves onto a
+ * hugetlb memfd (whole huge pages), or onto ordinary shared memory when no
+ * huge page is free.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -213,4 +217,152 @@ UXDP_TEST(umem_partial_last_page, fast)
 	ASSERT_OK(uxdp_xsk_umem__delete(umem));
 	munmap(area, 4 * 4096);
 	return UXDP_TEST_PASS;
+}
+
+/* --- huge pages ------------------------------------------------------------------------- */
+
+#define HUGE_SZ (2ul << 20)
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static bool write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fprintf(f, "%ld\n", v) > 0;
+
+	if (f)
+		ok = !fclose(f) && ok;
+	return ok;
+}
+
+#define NR_HUGE	  "/proc/sys/vm/nr_hugepages"
+#define FREE_HUGE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+/* Set the pool so that exactly `free_pages` 2 MiB pages are free (root only). */
+static bool set_free_huge(long free_pages)
+{
+	long nr = read_long(NR_HUGE), fr = read_long(FREE_HUGE);
+
+	if (nr < 0 || fr < 0 || !write_long(NR_HUGE, nr - fr + free_pages))
+		return false;
+	return read_long(FREE_HUGE) == free_pages;
+}
+
+/* The page size /proc/self/smaps gives for the mapping holding addr, in KiB. */
+static long page_kb_at(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool inside = false;
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			inside = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+		else if (inside && sscanf(line, "KernelPageSize: %ld kB", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* UMEM of `size` bytes at the start of a two-huge-page MAP_HUGETLB area:
+ * moved, same bytes (the rest of the last huge page too), shared; the page
+ * size of the memory it lands on is returned in *kb. */
+static int huge_case(uint64_t size, long *kb)
+{
+	const size_t len = 2 * HUGE_SZ;
+	const struct uxdp_xsk_umem_config cfg = {
+		.fill_size = 64, .comp_size = 64, .frame_size = 4096};
+	struct uxdp_xsk_ring_prod fill;
+	struct uxdp_xsk_ring_cons comp;
+	struct uxdp_xsk_umem *umem = NULL;
+	unsigned char *area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	int status;
+	pid_t pid;
+
+	ASSERT_TRUE(area != MAP_FAILED);
+	for (size_t i = 0; i < len; i++)
+		area[i] = (unsigned char)(i * 13 + 1);
+	ASSERT_EQ(page_kb_at(area), 2048);
+	ASSERT_OK(uxdp_xsk_umem__create(&umem, area, size, &fill, &comp, &cfg));
+	ASSERT_TRUE(mapped_from(area, "uxdp-umem"));
+	ASSERT_TRUE(mapped_from(area + len - 1, "uxdp-umem")); /* the whole last huge page */
+	*kb = page_kb_at(area);
+	for (size_t i = 0; i < len; i++)
+		if (area[i] != (unsigned char)(i * 13 + 1))
+			UXDP_FAIL_AT("byte %zu changed in the move", i);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		area[HUGE_SZ + 5] = 0xee;
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(area[HUGE_SZ + 5], 0xee);
+	ASSERT_OK(uxdp_xsk_umem__delete(umem));
+	ASSERT_EQ(munmap(area, len), 0);
+	return UXDP_TEST_PASS;
+}
+
+UXDP_TEST(umem_hugetlb_area, serial)
+{
+	long saved = read_long(NR_HUGE), kb = 0;
+	int rc = 1;
+
+	if (geteuid() != 0 || saved < 0 || read_long(FREE_HUGE) < 0) {
+		fprintf(stderr, "SKIP: needs root and 2 MiB huge pages to size the pool\n");
+		return UXDP_TEST_SKIP;
+	}
+	/* No ASSERT here: the pool is put back whatever happens. */
+	if (!set_free_huge(3)) {
+		fprintf(stderr, "cannot make 3 huge pages free\n");
+		goto out;
+	}
+	/* Room for the area and one page to move through: a hugetlb memfd. A
+	 * size that ends mid huge page moves the whole page. */
+	rc = huge_case(HUGE_SZ + 5 * 4096, &kb);
+	if (rc != UXDP_TEST_PASS)
+		goto out;
+	rc = 1;
+	if (kb != 2048 || read_long(FREE_HUGE) != 3) {
+		fprintf(stderr, "UMEM on %ld KiB pages (want 2048), %ld pages free after (want 3)\n",
+			kb, read_long(FREE_HUGE));
+		goto out;
+	}
+	/* No page free beyond the area's own two: ordinary shared memory. */
+	if (!set_free_huge(2)) {
+		fprintf(stderr, "cannot make 2 huge pages free\n");
+		goto out;
+	}
+	rc = huge_case(2 * HUGE_SZ, &kb);
+	if (rc != UXDP_TEST_PASS)
+		goto out;
+	rc = 1;
+	if (kb != 4 || read_long(FREE_HUGE) != 2) {
+		fprintf(stderr, "fallback UMEM on %ld KiB pages (want 4), %ld pages free after (want 2)\n",
+			kb, read_long(FREE_HUGE));
+		goto out;
+	}
+	rc = UXDP_TEST_PASS;
+out:
+	if (!write_long(NR_HUGE, saved))
+		rc = 1;
+	return rc;
 }

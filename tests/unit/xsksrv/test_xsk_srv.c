@@ -53,10 +53,24 @@ static int sealed_memfd(size_t size, bool seal)
 	return fd;
 }
 
+/* A sealed hugetlb memfd of one 2 MiB page (the UMEM of an application whose
+ * area was on huge pages), or -1. */
+static int huge_memfd(void)
+{
+	int fd = memfd_create("t", MFD_ALLOW_SEALING | MFD_CLOEXEC | MFD_HUGETLB);
+
+	if (fd < 0 || ftruncate(fd, (off_t)CHUNK * NCHUNKS) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		return -1;
+	return fd;
+}
+
+static bool app_huge; /* app_init: the UMEM on a hugetlb memfd, registered 3 chunks short */
+
 static int app_init(struct app *a, uint32_t flags)
 {
 	memset(a, 0, sizeof(*a));
-	a->umem_fd = sealed_memfd((size_t)CHUNK * NCHUNKS, true);
+	a->umem_fd = app_huge ? huge_memfd() : sealed_memfd((size_t)CHUNK * NCHUNKS, true);
 	a->rxtx_fd = sealed_memfd(2 * RING_OFF, true);
 	a->fqcq_fd = sealed_memfd(2 * RING_OFF, true);
 	if (a->umem_fd < 0 || a->rxtx_fd < 0 || a->fqcq_fd < 0 ||
@@ -70,7 +84,7 @@ static int app_init(struct app *a, uint32_t flags)
 		return -1;
 	a->msg.abi = UXDP_XSK_ABI_VERSION;
 	a->msg.bind_flags = flags;
-	a->msg.umem_size = (uint64_t)CHUNK * NCHUNKS;
+	a->msg.umem_size = (uint64_t)CHUNK * (app_huge ? NCHUNKS - 3 : NCHUNKS);
 	a->msg.chunk_size = CHUNK;
 	a->msg.ring[UXDP_CTL_XSK_FILL] = (struct uxdp_ctl_xsk_ring){.off = 0, .entries = RING_N};
 	a->msg.ring[UXDP_CTL_XSK_COMP] =
@@ -881,4 +895,85 @@ UXDP_TEST(fill_maps_on_attach, fast)
 	uxdp_map__put(xm);
 	app_fini(&a);
 	return UXDP_TEST_PASS;
+}
+
+/* --- a UMEM on huge pages ----------------------------------------------------------------- */
+
+#define NR_HUGE	  "/proc/sys/vm/nr_hugepages"
+#define FREE_HUGE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static bool write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fprintf(f, "%ld\n", v) > 0;
+
+	if (f)
+		ok = !fclose(f) && ok;
+	return ok;
+}
+
+/* Mappings of this process on 2 MiB pages (/proc/self/smaps). */
+static int huge_mappings(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int n = 0;
+	long kb;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "KernelPageSize: %ld kB", &kb) == 1 && kb == 2048)
+			n++;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * The client moves a UMEM that was on huge pages onto a hugetlb memfd; the
+ * daemon maps it (in whole huge pages, though the registered size ends
+ * short of one), delivers zero-copy from it byte-exact, and unmaps it on
+ * release (an unmap of the registered size alone would fail on hugetlb memory
+ * and leave the mapping behind).
+ */
+UXDP_TEST(hugetlb_umem_zero_copy_rx, serial)
+{
+	long saved = read_long(NR_HUGE), nr, fr;
+	int rc = 1, before;
+
+	if (geteuid() != 0 || saved < 0 || read_long(FREE_HUGE) < 0) {
+		fprintf(stderr, "SKIP: needs root and 2 MiB huge pages to size the pool\n");
+		return UXDP_TEST_SKIP;
+	}
+	nr = read_long(NR_HUGE);
+	fr = read_long(FREE_HUGE);
+	if (!write_long(NR_HUGE, nr - fr + 2) || read_long(FREE_HUGE) != 2) {
+		fprintf(stderr, "cannot make 2 huge pages free\n");
+		goto out;
+	}
+	before = huge_mappings();
+	app_huge = true;
+	rc = rx_case(0, true);
+	app_huge = false;
+	if (rc == UXDP_TEST_PASS && (huge_mappings() != before || read_long(FREE_HUGE) != 2)) {
+		fprintf(stderr, "after release: %d huge mappings (want %d), %ld pages free (want 2)\n",
+			huge_mappings(), before, read_long(FREE_HUGE));
+		rc = 1;
+	}
+out:
+	if (!write_long(NR_HUGE, saved))
+		rc = 1;
+	return rc;
 }
