@@ -66,8 +66,9 @@
  * be page-aligned (the kernel asks the same); the library moves it onto shared
  * memory in place, keeping its contents and its address. Differences from the
  * kernel: getsockopt(SOL_XDP) does not work on the fd (use
- * uxdp_xsk_socket__get_stats()), ifname names a uxdpd port, and unaligned
- * chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) are refused.
+ * uxdp_xsk_socket__get_stats()), ifname names a uxdpd port, and a UMEM with
+ * unaligned chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) is served in copy mode
+ * (XDP_ZEROCOPY is refused for it with EOPNOTSUPP).
  */
 #ifndef UXDP_XSK_H
 #define UXDP_XSK_H
@@ -157,9 +158,10 @@ struct uxdp_xsk_socket;
 struct uxdp_xsk_umem_config {
 	uint32_t fill_size;	 /**< fill ring entries (power of 2) */
 	uint32_t comp_size;	 /**< completion ring entries (power of 2) */
-	uint32_t frame_size;	 /**< chunk size: power of 2, 2048..4096 */
+	uint32_t frame_size;	 /**< chunk size: power of 2, 2048..4096 (unaligned: any there) */
 	uint32_t frame_headroom; /**< bytes uxdpd leaves free before each packet's headroom */
-	uint32_t flags;		 /**< 0 (XDP_UMEM_UNALIGNED_CHUNK_FLAG is refused) */
+	uint32_t flags;		 /**< 0 or XDP_UMEM_UNALIGNED_CHUNK_FLAG: chunks at any address,
+				      addresses with an offset in their top 16 bits (copy mode) */
 };
 
 /** @brief Socket settings (libxdp's xsk_socket_config). NULL = the defaults. */

@@ -77,6 +77,7 @@ static uint64_t ring_entry_size(int r)
  */
 static int check_xsk_bind(const struct uxdp_ctl_xsk_bind *b, char *err, size_t err_sz)
 {
+	bool unaligned;
 	int rc;
 
 	if (b->abi != UXDP_XSK_ABI_VERSION)
@@ -95,9 +96,18 @@ static int check_xsk_bind(const struct uxdp_ctl_xsk_bind *b, char *err, size_t e
 		return ERR("field 'libxdp_flags' has unknown bits 0x%x (known: "
 			   "XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD)",
 			   b->libxdp_flags & ~UXDP_XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD);
-	if (!pow2(b->chunk_size) || b->chunk_size < 2048 || b->chunk_size > 4096)
-		return ERR("field 'chunk_size' %u is not 2048 or 4096 (a power of 2 in 2048..4096)",
-			   b->chunk_size);
+	if (b->umem_flags & ~XDP_UMEM_UNALIGNED_CHUNK_FLAG)
+		return ERR("field 'umem_flags' has unknown bits 0x%x (known: "
+			   "XDP_UMEM_UNALIGNED_CHUNK_FLAG)",
+			   b->umem_flags & ~XDP_UMEM_UNALIGNED_CHUNK_FLAG);
+	unaligned = b->umem_flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	/* Aligned chunks: a power of 2 (an address's chunk is addr / chunk_size).
+	 * Unaligned: any size in the range, as the kernel allows. */
+	if (b->chunk_size < 2048 || b->chunk_size > 4096 || (!unaligned && !pow2(b->chunk_size)))
+		return ERR("field 'chunk_size' %u is not %s", b->chunk_size,
+			   unaligned ? "in 2048..4096"
+				     : "2048 or 4096 (a power of 2 in 2048..4096; any size "
+				       "there with XDP_UMEM_UNALIGNED_CHUNK_FLAG)");
 	/* The kernel's frame layout: the UMEM headroom, then XDP_PACKET_HEADROOM,
 	 * then the packet, and tailroom the size of a skb_shared_info. */
 	if (b->headroom >= b->chunk_size - XSK_KERNEL_HEADROOM - XSK_TAILROOM)
@@ -106,16 +116,13 @@ static int check_xsk_bind(const struct uxdp_ctl_xsk_bind *b, char *err, size_t e
 			   b->headroom, b->chunk_size,
 			   b->chunk_size - XSK_KERNEL_HEADROOM - XSK_TAILROOM, XSK_KERNEL_HEADROOM,
 			   XSK_TAILROOM);
-	if (!b->umem_size || b->umem_size % b->chunk_size || b->umem_size > XSK_MAX_BYTES)
-		return ERR("field 'umem_size' %llu is not a non-zero multiple of chunk_size %u "
-			   "up to %llu bytes",
-			   (unsigned long long)b->umem_size, b->chunk_size,
+	/* Unaligned: chunks sit anywhere, so the size need not be a multiple. */
+	if (b->umem_size < b->chunk_size || (!unaligned && b->umem_size % b->chunk_size) ||
+	    b->umem_size > XSK_MAX_BYTES)
+		return ERR("field 'umem_size' %llu is not %s chunk_size %u up to %llu bytes",
+			   (unsigned long long)b->umem_size,
+			   unaligned ? "at least" : "a non-zero multiple of", b->chunk_size,
 			   (unsigned long long)XSK_MAX_BYTES);
-	if (b->umem_flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG)
-		return ERR("field 'umem_flags' has XDP_UMEM_UNALIGNED_CHUNK_FLAG: unaligned chunks "
-			   "are not supported");
-	if (b->umem_flags)
-		return ERR("field 'umem_flags' has unknown bits 0x%x (must be 0)", b->umem_flags);
 	if (b->reserved)
 		return ERR("field 'reserved' of XSK_BIND must be 0");
 	for (int r = 0; r < UXDP_CTL_XSK_RINGS; r++) {

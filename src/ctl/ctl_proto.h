@@ -134,10 +134,10 @@ struct uxdp_ctl_xsk_bind {
 	char port[UXDP_CTL_NAME_MAX];
 	uint32_t bind_flags;   /* XDP_COPY, XDP_ZEROCOPY, XDP_USE_NEED_WAKEUP, XDP_SHARED_UMEM */
 	uint32_t libxdp_flags; /* UXDP_XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD */
-	uint64_t umem_size;    /* bytes; a multiple of chunk_size */
-	uint32_t chunk_size;   /* power of 2, 2048..4096 */
+	uint64_t umem_size;    /* bytes; a multiple of chunk_size (unaligned: at least one) */
+	uint32_t chunk_size;   /* power of 2, 2048..4096 (unaligned: any in 2048..4096) */
 	uint32_t headroom;     /* umem frame_headroom */
-	uint32_t umem_flags;   /* 0 */
+	uint32_t umem_flags;   /* 0 or XDP_UMEM_UNALIGNED_CHUNK_FLAG */
 	uint32_t reserved;
 	/* fill and comp entries 0: use those this UMEM already has on (port, queue) */
 	struct uxdp_ctl_xsk_ring ring[UXDP_CTL_XSK_RINGS];

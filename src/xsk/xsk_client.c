@@ -190,11 +190,12 @@ static int rings_make(const char *name, uint32_t e0, size_t sz0, uint32_t e1, si
 
 static int umem_config_check(const struct uxdp_xsk_umem_config *c, const void *area, uint64_t size)
 {
-	if (c->flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG)
-		return -EOPNOTSUPP; /* every address must be chunk-aligned */
-	if (c->flags)
+	bool unaligned = c->flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+
+	if (c->flags & ~XDP_UMEM_UNALIGNED_CHUNK_FLAG)
 		return -EINVAL;
-	if (!is_pow2(c->frame_size) || c->frame_size < 2048 || c->frame_size > 4096)
+	/* Unaligned chunks may have any size in the range (the kernel's rule). */
+	if (c->frame_size < 2048 || c->frame_size > 4096 || (!unaligned && !is_pow2(c->frame_size)))
 		return -EINVAL;
 	/* uxdpd puts XDP_PACKET_HEADROOM (256) and room for its frame metadata
 	 * (320) after the application's headroom and needs a minimal frame (64). */
@@ -204,7 +205,8 @@ static int umem_config_check(const struct uxdp_xsk_umem_config *c, const void *a
 		return -EINVAL;
 	if ((uintptr_t)area & (page_size() - 1))
 		return -EINVAL;
-	if (!size || size % c->frame_size || (uintptr_t)area + size < (uintptr_t)area)
+	if (size < c->frame_size || (!unaligned && size % c->frame_size) ||
+	    (uintptr_t)area + size < (uintptr_t)area)
 		return -EINVAL;
 	return 0;
 }

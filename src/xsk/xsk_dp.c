@@ -86,13 +86,28 @@ static inline void ring_put_addr(struct xsk_ring *r, uint64_t addr)
 
 /* --- fill ring ------------------------------------------------------------------------- */
 
-/* A fill entry's chunk index, or -1 for an address outside the UMEM. Aligned
- * mode: any address inside a chunk names that chunk (the kernel masks too). */
-static inline int64_t fill_chunk(const struct xsk_umem *u, uint64_t addr)
+/* Unaligned mode: the address an application's address names (base in the
+ * low 48 bits, plus the offset in the top 16), as the kernel adds them. */
+static inline uint64_t unaligned_addr(uint64_t a)
 {
-	uint64_t idx = addr >> u->chunk_shift;
+	return (a & XSK_UNALIGNED_BUF_ADDR_MASK) + (a >> XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+}
 
-	return idx < u->nchunks ? (int64_t)idx : -1;
+/*
+ * Where the chunk a fill entry names starts, or -1 when it names none: aligned,
+ * any address inside a chunk names that chunk; unaligned, the chunk starts at
+ * the (offset-added) address and must lie whole inside the UMEM.
+ */
+static inline int64_t fill_chunk_start(const struct xsk_umem *u, uint64_t entry)
+{
+	if (u->unaligned) {
+		uint64_t start = unaligned_addr(entry);
+
+		return start < u->size && u->size - start >= u->chunk ? (int64_t)start : -1;
+	}
+	return (entry >> u->chunk_shift) < u->nchunks
+		       ? (int64_t)((entry >> u->chunk_shift) << u->chunk_shift)
+		       : -1;
 }
 
 uint32_t uxdp_xsk_fill_refill(void *cookie, struct uxdp_frame **out, uint32_t n)
@@ -150,7 +165,7 @@ static bool rx_copy(struct dp_worker *w, struct dp_qstats *st, struct uxdp_xsk_s
 	struct xsk_umem *u = xp->umem;
 	uint32_t room = u->chunk - u->headroom - UXDP_FRAME_HEADROOM;
 	uint64_t addr;
-	int64_t idx;
+	int64_t start;
 
 	if ((uint64_t)f->len + f->meta_len > room) {
 		rx_fail(w, st, f, &xs->rx_dropped); /* the kernel: -ENOSPC */
@@ -161,17 +176,22 @@ static bool rx_copy(struct dp_worker *w, struct dp_qstats *st, struct uxdp_xsk_s
 		rx_fail(w, st, f, &xs->rx_dropped);
 		return false;
 	}
-	idx = fill_chunk(u, ring_addr(&xp->fq, xp->fq.own));
+	start = fill_chunk_start(u, ring_addr(&xp->fq, xp->fq.own));
 	ring_cons_release(&xp->fq, 1);
-	if (idx < 0 || (xp->zc && xp->state[idx] != XSK_CHUNK_APP)) {
+	if (start < 0 ||
+	    (xp->zc && xp->state[(uint64_t)start >> u->chunk_shift] != XSK_CHUNK_APP)) {
 		xsk_stat_add(&xp->fill_invalid, 1);
 		rx_fail(w, st, f, &xs->rx_dropped);
 		return false;
 	}
-	addr = ((uint64_t)idx << u->chunk_shift) + u->headroom + UXDP_FRAME_HEADROOM;
+	addr = (uint64_t)start + u->headroom + UXDP_FRAME_HEADROOM;
 	memcpy(u->base + addr - f->meta_len, f->buf + f->data_off - f->meta_len,
 	       (size_t)f->meta_len + f->len);
-	d->addr = addr;
+	/* Unaligned: the chunk's address, and the data's offset in it on top
+	 * (the kernel's xp_get_handle()). */
+	d->addr = u->unaligned ? (uint64_t)start | ((uint64_t)(u->headroom + UXDP_FRAME_HEADROOM)
+						    << XSK_UNALIGNED_BUF_OFFSET_SHIFT)
+			       : addr;
 	d->len = f->len;
 	d->options = 0;
 	uxdp_frame__free(f, w->idx);
@@ -291,13 +311,26 @@ static void zc_complete(struct xsk_pool *xp)
 	}
 }
 
-/* A TX descriptor: inside the UMEM, inside one chunk, no options. */
+/* A TX descriptor: no options, 1..max bytes; aligned, inside one chunk;
+ * unaligned, inside the UMEM (the kernel's xp_unaligned_validate_desc()). */
 static inline bool tx_desc_ok(const struct xsk_umem *u, const struct xdp_desc *d, uint32_t max)
 {
-	uint64_t in_chunk = d->addr & (u->chunk - 1);
+	uint64_t in_chunk, start;
 
-	return !d->options && d->len && d->len <= max && (d->addr >> u->chunk_shift) < u->nchunks &&
-	       in_chunk + d->len <= u->chunk;
+	if (d->options || !d->len || d->len > max)
+		return false;
+	if (u->unaligned) {
+		start = unaligned_addr(d->addr);
+		return start < u->size && u->size - start >= d->len;
+	}
+	in_chunk = d->addr & (u->chunk - 1);
+	return (d->addr >> u->chunk_shift) < u->nchunks && in_chunk + d->len <= u->chunk;
+}
+
+/* The byte a valid TX descriptor's data starts at. */
+static inline uint64_t tx_data_addr(const struct xsk_umem *u, uint64_t addr)
+{
+	return u->unaligned ? unaligned_addr(addr) : addr;
 }
 
 /* Fill in what a TX frame needs besides its data. */
@@ -385,7 +418,7 @@ static uint32_t tx_take_copy(struct dp_worker *w, struct uxdp_xsk_srv *xs,
 			uxdp_frame__free(f, w->idx);
 			continue;
 		}
-		memcpy(f->buf + f->data_off, u->base + d.addr, d.len);
+		memcpy(f->buf + f->data_off, u->base + tx_data_addr(u, d.addr), d.len);
 		tx_frame_init(f, d.len, xs->ifindex, xs->qid);
 		frames[m] = f;
 		didx[m] = i;

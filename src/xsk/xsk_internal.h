@@ -52,8 +52,12 @@ struct xsk_umem {
 	uint8_t *base;
 	uint64_t size;	  /* registered */
 	uint64_t map_len; /* mapped: size rounded up to the memfd's pages (huge or not) */
-	uint32_t chunk, chunk_shift, headroom;
+	uint32_t chunk, chunk_shift, headroom; /* chunk_shift: aligned only */
 	uint32_t nchunks;
+	/* XDP_UMEM_UNALIGNED_CHUNK_FLAG: a chunk starts at any address; the
+	 * application's addresses carry an offset in their top 16 bits (the
+	 * kernel's XSK_UNALIGNED_BUF_OFFSET_SHIFT). Copy mode only. */
+	bool unaligned;
 };
 
 /* Chunk states of a zero-copy pool (written by its worker only). */

@@ -135,11 +135,13 @@ static struct xsk_umem *umem_get(const struct uxdp_ctl_xsk_bind *m, int fd, char
 		if (u->dev != st.st_dev || u->ino != st.st_ino)
 			continue;
 		if (u->size != m->umem_size || u->chunk != m->chunk_size ||
-		    u->headroom != m->headroom) {
+		    u->headroom != m->headroom ||
+		    u->unaligned != !!(m->umem_flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG)) {
 			snprintf(err, err_sz,
 				 "UMEM is shared with a bound socket that registered it with size %llu, "
-				 "chunk_size %u, headroom %u",
-				 (unsigned long long)u->size, u->chunk, u->headroom);
+				 "chunk_size %u, headroom %u, %s chunks",
+				 (unsigned long long)u->size, u->chunk, u->headroom,
+				 u->unaligned ? "unaligned" : "aligned");
 			errno = EINVAL;
 			return NULL;
 		}
@@ -178,9 +180,10 @@ static struct xsk_umem *umem_get(const struct uxdp_ctl_xsk_bind *m, int fd, char
 	u->ino = st.st_ino;
 	u->size = m->umem_size;
 	u->chunk = m->chunk_size;
-	u->chunk_shift = (uint32_t)__builtin_ctz(m->chunk_size);
+	u->unaligned = m->umem_flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	u->chunk_shift = u->unaligned ? 0 : (uint32_t)__builtin_ctz(m->chunk_size);
 	u->headroom = m->headroom;
-	u->nchunks = (uint32_t)(m->umem_size >> u->chunk_shift);
+	u->nchunks = (uint32_t)(m->umem_size / m->chunk_size);
 	u->next = umems;
 	umems = u;
 	return u;
@@ -612,12 +615,17 @@ struct uxdp_xsk_srv *uxdp_xsk_srv_bind(const struct uxdp_xsk_bind_params *p, cha
 		xp->next = pools;
 		pools = xp;
 		xs->xp = xp;
-		xp->zc = !want_copy && port_allows_zc(p->port, m->chunk_size, m->headroom);
+		/* Zero-copy lends the queue descriptors over whole aligned chunks;
+		 * unaligned chunks are served in copy mode. */
+		xp->zc = !want_copy && !xp->umem->unaligned &&
+			 port_allows_zc(p->port, m->chunk_size, m->headroom);
 		if (want_zc && !xp->zc) {
 			rc = ERR(EOPNOTSUPP,
 				 "zero-copy is not possible on port %s queue %u (%s)", p->port_name,
 				 m->queue,
-				 !strncmp(uxdp_port__spec(p->port), "afxdp:", 6)
+				 xp->umem->unaligned
+					 ? "uxdpd serves unaligned chunks in copy mode only"
+				 : !strncmp(uxdp_port__spec(p->port), "afxdp:", 6)
 					 ? "its buffers live in the kernel's UMEM"
 					 : "UMEM frames smaller than the port's frame size");
 			goto err_clear;

@@ -22,6 +22,7 @@ struct bench_cfg {
 	bool poll;	      /* sleep in poll() */
 	bool busy_poll;	      /* kick every batch (kernel: SO_PREFER_BUSY_POLL too) */
 	bool hugepages;	      /* UMEM from MAP_HUGETLB */
+	bool unaligned;	      /* XDP_UMEM_UNALIGNED_CHUNK_FLAG */
 };
 
 struct bench_stats {

@@ -48,6 +48,14 @@ struct qstate {
 	uint64_t packets;
 };
 
+/* The frame an address from the rx or completion ring belongs to. Unaligned
+ * mode puts the data's offset in the top 16 bits: drop it first (a no-op for
+ * aligned addresses). The frames this tool hands out are frame-aligned. */
+static inline uint64_t frame_of(uint64_t addr)
+{
+	return uxdp_xsk_umem__extract_addr(addr) & ~(uint64_t)(FRAME_SIZE - 1);
+}
+
 static void count(struct qstate *s, unsigned int n)
 {
 	s->packets += n;
@@ -84,8 +92,7 @@ static void complete(struct qstate *s)
 		kick(s);
 	n = uxdp_xsk_ring_cons__peek(&s->comp, s->cfg->batch, &idx);
 	for (unsigned int i = 0; i < n; i++)
-		s->frames[s->nfree++] = *uxdp_xsk_ring_cons__comp_addr(&s->comp, idx + i) &
-					~(uint64_t)(FRAME_SIZE - 1);
+		s->frames[s->nfree++] = frame_of(*uxdp_xsk_ring_cons__comp_addr(&s->comp, idx + i));
 	uxdp_xsk_ring_cons__release(&s->comp, n);
 	s->outstanding -= n;
 	if (s->cfg->mode == BENCH_TXPUSH)
@@ -120,7 +127,8 @@ static void rx_batch(struct qstate *s)
 		const struct xdp_desc *d = uxdp_xsk_ring_cons__rx_desc(&s->rx, idx + i);
 
 		if (s->cfg->mode == BENCH_L2FWD) {
-			unsigned char *p = uxdp_xsk_umem__get_data(s->area, d->addr);
+			unsigned char *p = uxdp_xsk_umem__get_data(
+				s->area, uxdp_xsk_umem__add_offset_to_addr(d->addr));
 			struct xdp_desc *t = uxdp_xsk_ring_prod__tx_desc(&s->tx, tidx + i);
 			unsigned char mac[6];
 
@@ -129,7 +137,7 @@ static void rx_batch(struct qstate *s)
 			memcpy(p + 6, mac, 6);
 			*t = *d;
 		} else {
-			s->frames[s->nfree++] = d->addr & ~(uint64_t)(FRAME_SIZE - 1);
+			s->frames[s->nfree++] = frame_of(d->addr);
 		}
 	}
 	uxdp_xsk_ring_cons__release(&s->rx, n);
@@ -221,6 +229,7 @@ static int setup(struct qstate *s)
 		.fill_size = RING_SIZE * 2,
 		.comp_size = RING_SIZE,
 		.frame_size = FRAME_SIZE,
+		.flags = c->unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0,
 	};
 	struct uxdp_xsk_socket_config scfg = {.rx_size = RING_SIZE, .tx_size = RING_SIZE};
 	int err;

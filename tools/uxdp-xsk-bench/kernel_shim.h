@@ -34,6 +34,8 @@
 #define uxdp_xsk_ring_cons__rx_desc	 xsk_ring_cons__rx_desc
 #define uxdp_xsk_ring_cons__comp_addr	 xsk_ring_cons__comp_addr
 #define uxdp_xsk_umem__get_data		 xsk_umem__get_data
+#define uxdp_xsk_umem__extract_addr	 xsk_umem__extract_addr
+#define uxdp_xsk_umem__add_offset_to_addr xsk_umem__add_offset_to_addr
 #define uxdp_xsk_umem__create		 xsk_umem__create
 #define uxdp_xsk_umem__delete		 xsk_umem__delete
 #define uxdp_xsk_socket__create		 xsk_socket__create

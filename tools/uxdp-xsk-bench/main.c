@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    uxdp-xsk-bench -i PORT [-q QUEUES] [-m rxdrop|txpush|l2fwd] [-c|-z]\n"
-	"                   [-p|-B] [-b BATCH] [-s SIZE] [-H] [-d SECONDS] [--kernel]\n"
+	"                   [-p|-B] [-b BATCH] [-s SIZE] [-H] [-u] [-d SECONDS] [--kernel]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Binds one socket per queue (each with its own 16 MiB UMEM of 4 KiB\n"
@@ -50,6 +50,8 @@ static const char usage_text[] =
 	"    -H, --hugepages       UMEM on 2 MiB huge pages (MAP_HUGETLB; needs free pages in\n"
 	"                          /proc/sys/vm/nr_hugepages: 9 per queue); uxdpd then maps it\n"
 	"                          with huge pages too\n"
+	"    -u, --unaligned       register the UMEM with XDP_UMEM_UNALIGNED_CHUNK_FLAG\n"
+	"                          (uxdpd serves it in copy mode)\n"
 	"    -d, --duration SEC    run this long (default: until SIGINT)\n"
 	"    -K, --kernel          run on kernel AF_XDP sockets through libxdp%s\n"
 	"    -h, --help            this text\n"
@@ -131,6 +133,7 @@ int main(int argc, char **argv)
 		{"batch", required_argument, NULL, 'b'},
 		{"size", required_argument, NULL, 's'},
 		{"hugepages", no_argument, NULL, 'H'},
+		{"unaligned", no_argument, NULL, 'u'},
 		{"duration", required_argument, NULL, 'd'},
 		{"kernel", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
@@ -148,7 +151,7 @@ int main(int argc, char **argv)
 	int c, failed = 0;
 
 	queues[0] = 0;
-	while ((c = getopt_long(argc, argv, "i:q:m:czpBb:s:Hd:Kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:q:m:czpBb:s:Hud:Kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			cfg.ifname = optarg;
@@ -201,6 +204,9 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			cfg.hugepages = true;
+			break;
+		case 'u':
+			cfg.unaligned = true;
 			break;
 		case 'd':
 			duration = strtod(optarg, NULL);

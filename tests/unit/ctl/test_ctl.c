@@ -94,7 +94,21 @@ UXDP_TEST(xsk_bind_parse_ok, fast)
 	b.headroom = 4096 - 256 - 320 - 1;
 	b.umem_size = 1ull << 40;
 	ASSERT_OK(parse(&b, sizeof(b), &req, err));
+	/* Unaligned chunks: any size in 2048..4096, a UMEM that is not a multiple of it. */
+	good_bind(&b);
+	b.umem_flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	b.chunk_size = 3000;
+	b.umem_size = 3000 * 5 + 17;
+	ASSERT_OK(parse(&b, sizeof(b), &req, err));
+	b.chunk_size = 4097;
+	ASSERT_EQ(parse(&b, sizeof(b), &req, err), -EINVAL);
+	ASSERT_STR_CONTAINS(err, "field 'chunk_size' 4097 is not in 2048..4096");
+	b.chunk_size = 3000;
+	b.umem_size = 2999;
+	ASSERT_EQ(parse(&b, sizeof(b), &req, err), -EINVAL);
+	ASSERT_STR_CONTAINS(err, "field 'umem_size' 2999 is not at least chunk_size 3000");
 	/* Other requests take no fds. */
+	good_bind(&b);
 	ASSERT_EQ(parse(&b.hdr, sizeof(b.hdr), &req, err), -EINVAL); /* len says 192 */
 	b.hdr.type = UXDP_CTL_XSK_STATS;
 	b.hdr.len = sizeof(b.hdr);
@@ -123,7 +137,7 @@ UXDP_TEST(xsk_bind_parse_fields, fast)
 		{5, 0, "field 'umem_size' 0"},
 		{5, 2048 * 3 + 1, "field 'umem_size'"},
 		{5, (1ull << 40) + 2048, "field 'umem_size'"},
-		{6, XDP_UMEM_UNALIGNED_CHUNK_FLAG, "XDP_UMEM_UNALIGNED_CHUNK_FLAG"},
+		{6, XDP_UMEM_UNALIGNED_CHUNK_FLAG | 2, "field 'umem_flags' has unknown bits 0x2"},
 		{6, 8, "field 'umem_flags' has unknown bits 0x8"},
 		{7, 1, "field 'reserved' of XSK_BIND"},
 		{8, 0, "field 'ring[fill].entries' is 0"},

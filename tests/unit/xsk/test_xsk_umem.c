@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * uxdp_xsk_umem__create(): every bad configuration field is refused with
- * EINVAL (the unaligned-chunk flag with EOPNOTSUPP), and a good one moves the
+ * EINVAL (unaligned chunks take any frame size in range), and a good one moves the
  * area onto shared memory in place: same address, same contents (the tail of
  * a last partial page included), really shared with a forked child, and still
  * mapped after uxdp_xsk_umem__delete(). An area on huge pages moves onto a
@@ -73,7 +73,7 @@ UXDP_TEST(umem_bad_config, fast)
 	BAD(frame_headroom, 4096 - 640, -EINVAL);
 	BAD(frame_headroom, 5000, -EINVAL);
 	BAD(flags, 1u << 5, -EINVAL);
-	BAD(flags, XDP_UMEM_UNALIGNED_CHUNK_FLAG, -EOPNOTSUPP);
+	BAD(flags, XDP_UMEM_UNALIGNED_CHUNK_FLAG | 2, -EINVAL);
 #undef BAD
 	/* the limits themselves */
 	c = good;
@@ -85,6 +85,14 @@ UXDP_TEST(umem_bad_config, fast)
 	c.fill_size = 1;
 	c.comp_size = 65536;
 	ASSERT_OK(try_cfg(area, len, &c));
+	/* unaligned chunks: any frame size in 2048..4096, any UMEM size of at least one */
+	c = good;
+	c.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	c.frame_size = 3000;
+	ASSERT_OK(try_cfg(area, 3000 * 3 + 100, &c));
+	ASSERT_EQ(try_cfg(area, 2999, &c), -EINVAL);
+	c.frame_size = 4097;
+	ASSERT_EQ(try_cfg(area, len, &c), -EINVAL);
 
 	/* area and size */
 	ASSERT_EQ(try_cfg(area + 64, len - 4096, &good), -EINVAL);

@@ -897,6 +897,132 @@ UXDP_TEST(fill_maps_on_attach, fast)
 	return UXDP_TEST_PASS;
 }
 
+/* --- unaligned chunks --------------------------------------------------------------------- */
+
+#define UA_CHUNK 3000u			   /* not a power of 2: fine unaligned */
+#define UA_SIZE	 ((uint64_t)CHUNK * NCHUNKS - 100) /* not a multiple of UA_CHUNK */
+#define UA(off, base) ((uint64_t)(off) << XSK_UNALIGNED_BUF_OFFSET_SHIFT | (base))
+
+/*
+ * XDP_UMEM_UNALIGNED_CHUNK_FLAG (copy mode): a fill entry names the chunk at
+ * base + offset, which must lie whole inside the UMEM; the RX descriptor
+ * carries that chunk's address with the data's offset in its top bits (the
+ * kernel's layout); TX descriptors are checked against the UMEM, not a chunk
+ * grid, and complete with the address as given. Zero-copy is refused.
+ */
+UXDP_TEST(unaligned_chunks_copy_mode, fast)
+{
+	const uint64_t fills[] = {
+		5000,			  /* a chunk at 5000: fine */
+		UA(100, 7000),		  /* at 7100: fine */
+		UA_SIZE - UA_CHUNK + 1,	  /* its last byte beyond the UMEM */
+		UA(0xffff, UA_SIZE - UA_CHUNK), /* the offset pushes it out */
+		UA_SIZE - UA_CHUNK,	  /* the last chunk that fits */
+		11,			  /* at 11: fine */
+	};
+	const uint64_t starts[] = {5000, 7100, UA_SIZE - UA_CHUNK, 11};
+	const uint64_t hr = UXDP_FRAME_HEADROOM;
+	struct uxdp_xsk_srv_info info;
+	struct uxdp_xsk_stats st;
+	struct uxdp_xsk_srv *xs;
+	struct uxdp_port *peer;
+	struct uxdp_frame *f[8];
+	char err[256];
+	struct rig r;
+	struct app a, z;
+	uint8_t want[64];
+
+	/* zero-copy asked: refused, naming why */
+	ASSERT_OK(rig_init(&r, "gen:count=6,size=64,flows=1"));
+	ASSERT_OK(app_init(&z, XDP_ZEROCOPY));
+	z.msg.umem_flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	z.msg.chunk_size = UA_CHUNK;
+	z.msg.umem_size = UA_SIZE;
+	ASSERT_NULL(bind_app(&r, &z, err, sizeof(err)));
+	ASSERT_STR_CONTAINS(err, "unaligned chunks in copy mode only");
+	app_fini(&z);
+
+	ASSERT_OK(app_init(&a, 0));
+	a.msg.umem_flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	a.msg.chunk_size = UA_CHUNK;
+	a.msg.umem_size = UA_SIZE;
+	{
+		struct uxdp_port *g = uxdp_port__open("gen:count=1,size=64,flows=1", NULL);
+
+		ASSERT_NOT_NULL(g);
+		ASSERT_EQ(uxdp_port__rx_burst(g, 0, f, 1), 1);
+		memcpy(want, uxdp_frame__data(f[0]), 64);
+		uxdp_frame__free(f[0], UXDP_WORKER_NONE);
+		uxdp_port__close(g);
+	}
+	for (size_t i = 0; i < sizeof(fills) / sizeof(fills[0]); i++)
+		prod_u64(FQ(&a), fills[i]);
+	xs = bind_app(&r, &a, err, sizeof(err));
+	if (!xs)
+		fprintf(stderr, "bind: %s\n", err);
+	ASSERT_NOT_NULL(xs);
+	uxdp_xsk_srv_info(xs, &info);
+	ASSERT_FALSE(info.zero_copy); /* copy mode without being asked */
+	poll_n(&r, 10);
+	ASSERT_EQ(avail(RX(&a)), 4);
+	for (uint32_t i = 0; i < 4; i++) {
+		const struct xdp_desc *d = rx_desc(&a, i);
+
+		ASSERT_EQ(d->addr, UA(hr, starts[i]));
+		ASSERT_EQ(d->len, 64);
+		ASSERT_EQ(memcmp(a.umem + starts[i] + hr, want, 64), 0);
+	}
+	release(RX(&a), 4);
+	uxdp_xsk_srv_stats(xs, &st);
+	ASSERT_EQ(st.rx_packets, 4);
+	ASSERT_EQ(st.rx_invalid_descs, 2);
+	ASSERT_EQ(st.rx_dropped, 2); /* the two packets that met a bad fill entry */
+	uxdp_xsk_srv_release(xs);
+	rig_fini(&r);
+	app_fini(&a);
+
+	/* TX on one end of a pipe, read back on the other */
+	ASSERT_OK(rig_init(&r, "pipe:uxua/a"));
+	peer = uxdp_port__open("pipe:uxua/b", NULL);
+	ASSERT_NOT_NULL(peer);
+	ASSERT_OK(app_init(&a, 0));
+	a.msg.umem_flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	a.msg.chunk_size = UA_CHUNK;
+	a.msg.umem_size = UA_SIZE;
+	xs = bind_app(&r, &a, err, sizeof(err));
+	if (!xs)
+		fprintf(stderr, "bind: %s\n", err);
+	ASSERT_NOT_NULL(xs);
+	memset(a.umem + 9300, 0x41, 60);
+	memset(a.umem + UA_SIZE - 64, 0x42, 64);
+	prod_desc(TX(&a), UA(300, 9000), 60, 0);	  /* data at 9300 */
+	prod_desc(TX(&a), UA_SIZE - 10, 64, 0);		  /* runs past the UMEM */
+	prod_desc(TX(&a), UA(64, UA_SIZE - 128), 64, 0); /* ends at the UMEM's last byte */
+	prod_desc(TX(&a), 20000, UA_CHUNK + 1, 0);	  /* longer than a chunk */
+	prod_desc(TX(&a), 20000, 60, 1);		  /* options */
+	prod_desc(TX(&a), UA(0xffff, UA_SIZE - 100), 60, 0); /* the offset pushes it out */
+	poll_n(&r, 5);
+	uxdp_xsk_srv_stats(xs, &st);
+	ASSERT_EQ(st.tx_packets, 2);
+	ASSERT_EQ(st.tx_invalid_descs, 4);
+	ASSERT_EQ(uxdp_port__rx_burst(peer, 0, f, 8), 2);
+	ASSERT_EQ(f[0]->len, 60);
+	ASSERT_EQ(((uint8_t *)uxdp_frame__data(f[0]))[0], 0x41);
+	ASSERT_EQ(((uint8_t *)uxdp_frame__data(f[0]))[59], 0x41);
+	ASSERT_EQ(f[1]->len, 64);
+	ASSERT_EQ(((uint8_t *)uxdp_frame__data(f[1]))[63], 0x42);
+	uxdp_frame__free_bulk(f, 2, UXDP_WORKER_NONE);
+	ASSERT_EQ(avail(CQ(&a)), 2); /* completions: the addresses as the application gave them */
+	ASSERT_EQ(cq_addr(&a, 0), UA(300, 9000));
+	ASSERT_EQ(cq_addr(&a, 1), UA(64, UA_SIZE - 128));
+	release(CQ(&a), 2);
+	uxdp_xsk_srv_release(xs);
+	rig_fini(&r);
+	uxdp_port__close(peer);
+	app_fini(&a);
+	return UXDP_TEST_PASS;
+}
+
 /* --- a UMEM on huge pages ----------------------------------------------------------------- */
 
 #define NR_HUGE	  "/proc/sys/vm/nr_hugepages"
