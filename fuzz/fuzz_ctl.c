@@ -43,14 +43,20 @@ static uint64_t ring_end(const struct uxdp_ctl_xsk_bind *b, int r)
 
 static void check_bind(const struct uxdp_ctl_xsk_bind *b)
 {
+	bool unaligned = b->umem_flags & XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+
 	CHECK(b->abi == UXDP_XSK_ABI_VERSION);
-	CHECK(b->chunk_size == 2048 || b->chunk_size == 4096);
+	/* aligned: 2048 or 4096; unaligned chunks: any size in between */
+	CHECK(b->chunk_size == 2048 || b->chunk_size == 4096 ||
+	      (unaligned && b->chunk_size > 2048 && b->chunk_size < 4096));
 	CHECK(b->headroom < b->chunk_size - 256 - 320);
-	CHECK(b->umem_size && b->umem_size % b->chunk_size == 0 && b->umem_size <= 1ull << 40);
+	CHECK(b->umem_size >= b->chunk_size && b->umem_size <= 1ull << 40);
+	CHECK(unaligned || b->umem_size % b->chunk_size == 0);
 	CHECK(!(b->bind_flags & ~(uint32_t)(XDP_SHARED_UMEM | XDP_COPY | XDP_ZEROCOPY |
 					    XDP_USE_NEED_WAKEUP)));
 	CHECK((b->bind_flags & (XDP_COPY | XDP_ZEROCOPY)) != (XDP_COPY | XDP_ZEROCOPY));
-	CHECK(b->libxdp_flags <= 1 && !b->umem_flags && !b->reserved);
+	CHECK(b->libxdp_flags <= 1 && !(b->umem_flags & ~XDP_UMEM_UNALIGNED_CHUNK_FLAG) &&
+	      !b->reserved);
 	for (int r = 0; r < UXDP_CTL_XSK_RINGS; r++) {
 		uint32_t e = b->ring[r].entries;
 
