@@ -64,6 +64,18 @@ static inline void take_redirect(struct uxdp_exec *ex, struct uxdp_redirect_targ
 	ex->ri.set = false; /* the other fields mean nothing without it */
 }
 
+/* The run state uxdp_jit_run() sets before a JIT-compiled program runs. */
+static inline void jit_run_state(struct uxdp_exec *ex, struct uxdp_xdp_buff *xb,
+				 const struct uxdp_prog *prog)
+{
+	ex->tail_call_cnt = 0;
+	ex->depth = 1;
+	ex->ctx = xb;
+	ex->call_fn = uxdp_jit_call_fn;
+	ex->counting = false;
+	ex->cur_prog = prog;
+}
+
 /* Run prog on one frame; for XDP_REDIRECT also fetch the target the helper
  * chose into rt, unless rt is NULL (the caller takes it). */
 static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog,
@@ -423,7 +435,8 @@ static void tx_stage(struct dp_worker *w, struct dp_rxq *rq, struct uxdp_frame *
  * the xdp_buff's ingress port and queue (uxdp_port__rx_burst() gave every
  * frame of the burst the same; programs only read them), and the fields a
  * run of an XDP program never changes (egress_ifindex; nr_frags/frags_size
- * stay 0 for a linear frame).
+ * stay 0 for a linear frame), and, for a program without tail calls or
+ * callbacks (prog->jit_plain), the exec's run state.
  * Per frame: the buffer geometry in, the program, the geometry back, and the
  * frame goes to its verdict's part of the split.
  */
@@ -439,12 +452,16 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	struct uxdp_exec *ex = w->ex;
 	const struct uxdp_prog *saved = ex->cur_prog;
 
+	const bool plain = entry && prog->jit_plain;
+
 	if (entry) {
 		xb->ingress_ifindex = w->vec[0]->ingress_ifindex;
 		xb->rx_queue_index = w->vec[0]->rx_queue;
 		xb->egress_ifindex = 0;
 		xb->nr_frags = 0;
 		xb->frags_size = 0;
+		if (plain)
+			jit_run_state(ex, xb, prog); /* its runs do not change it */
 	}
 	for (i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
@@ -460,14 +477,10 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 			xb->data_meta = data - f->meta_len;
 			xb->data_end = data + f->len;
 			xb->frame_sz = f->buf_sz;
-			/* The run state as uxdp_jit_run() sets it: every field, every
-			 * run (a tail call or an unwound run may have changed any). */
-			ex->tail_call_cnt = 0;
-			ex->depth = 1;
-			ex->ctx = xb;
-			ex->call_fn = uxdp_jit_call_fn;
-			ex->counting = false;
-			ex->cur_prog = prog;
+			/* A program with tail calls or callbacks may leave any of it
+			 * changed: set it again for every run. */
+			if (!plain)
+				jit_run_state(ex, xb, prog);
 			act = (uint32_t)entry(xb, 0, ex);
 			xdp_to_frame(f, xb);
 		} else {

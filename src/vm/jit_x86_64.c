@@ -1258,6 +1258,31 @@ static bool emit_insn(struct jit *j, uint32_t i)
 	return false;
 }
 
+/*
+ * No tail call, no callback: nothing in a run of prog writes the exec's run
+ * state (the tail-call helper and the callback trampoline are the only
+ * writers, see jit_tail_target() and uxdp_jit_call_fn() above).
+ */
+static bool runs_plain(const struct uxdp_prog *prog)
+{
+	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
+		const struct bpf_insn *insn = &prog->insns[i];
+		const struct uxdp_helper_proto *proto;
+
+		if (is_lddw(insn) && insn->src_reg == BPF_PSEUDO_FUNC)
+			return false; /* a callback's address */
+		if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg != 0)
+			continue;
+		if (insn->imm == BPF_FUNC_tail_call)
+			return false;
+		proto = uxdp_helper_proto(insn->imm, prog->type);
+		for (int a = 0; proto && a < 5; a++)
+			if (proto->args[a] == UXDP_ARG_PTR_TO_FUNC)
+				return false;
+	}
+	return true;
+}
+
 /* C-callable entry: (a, b, ex in exreg) -> native function at label. `full` also
  * saves every callee-saved register and records the stack for callx unwinding. */
 static void emit_thunk(struct jit *j, int exreg, uint32_t label, bool full)
@@ -1530,6 +1555,7 @@ int uxdp_jit_compile(struct uxdp_prog *prog, char *log, size_t log_size)
 		prog->jit_image = map;
 		prog->jit_size = j.len;
 		prog->jit_entry = (uint64_t (*)(void *, uint64_t, struct uxdp_exec *))map;
+		prog->jit_plain = runs_plain(prog);
 		err = 0;
 		goto out;
 	}

@@ -69,6 +69,11 @@ struct uxdp_prog {
 	size_t jit_size;
 	uint64_t (*jit_entry)(void *ctx, uint64_t ctx_len, struct uxdp_exec *ex);
 	struct uxdp_jit_info *jit; /* NULL: runs on the interpreter */
+	/* The JIT image makes no tail call and no callback (bpf_loop & co.): its
+	 * runs leave the exec's run state (tail_call_cnt, depth, ctx, call_fn,
+	 * counting, cur_prog) as they found it, so back-to-back runs on one
+	 * context set it once (the datapath's vector loop). */
+	bool jit_plain;
 };
 
 /* Redirect state a run leaves behind (the kernel's per-CPU bpf_redirect_info). */

@@ -14,6 +14,7 @@
 
 #include "test.h"
 #include "../vm/insn_build.h"
+#include "vm/vm_internal.h"
 #include "uxdp/dp.h"
 #include "uxdp/map.h"
 #include "uxdp/vm.h"
@@ -596,5 +597,63 @@ UXDP_TEST(dp_redirect_mixed_targets, fast)
 	}
 	uxdp_prog__put(p);
 	uxdp_map__put(dm);
+	return UXDP_TEST_PASS;
+}
+
+/*
+ * The vector loop sets the exec's run state once per vector only for a
+ * program that cannot change it (prog->jit_plain). A program that tail-calls
+ * changes it on every run (the tail-call count, the current program): every
+ * one of 1000 frames must still reach the target, which drops it — were the
+ * count carried from frame to frame, frames after the 33rd would fall
+ * through to PASS.
+ */
+UXDP_TEST(dp_tail_call_every_frame_in_a_vector, fast)
+{
+	UXDP_OPTS(uxdp_map_create_opts, mo, .ncpus = 1);
+	struct bpf_insn callerp[] = {
+		I_LD_MAP(BPF_REG_2, 0), I_MOV64_IMM(BPF_REG_3, 0), I_CALL(BPF_FUNC_tail_call),
+		I_MOV64_IMM(BPF_REG_0, XDP_PASS), I_EXIT(),
+	};
+	struct uxdp_map *pa = uxdp_map__create(BPF_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 1, &mo);
+	struct uxdp_prog *caller, *target = prog_ret(XDP_DROP), *redir;
+	struct uxdp_port *g = port("gen:count=1000,flows=10");
+	/* vectors of 64: more frames than the 33 tail calls a run may make */
+	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .vector_size = 64, .on_exception = on_exc);
+	struct uxdp_dp *dp = uxdp_dp__new(&o);
+	struct uxdp_dp_queue_stats s;
+	uint32_t k = 0, id;
+
+	ASSERT_NOT_NULL(pa);
+	ASSERT_NOT_NULL(target);
+	ASSERT_NOT_NULL(g);
+	ASSERT_NOT_NULL(dp);
+	caller = load(callerp, ARRAY_LEN(callerp), &pa, 1, UXDP_PROG_XDP);
+	ASSERT_NOT_NULL(caller);
+	id = uxdp_prog__id(target);
+	ASSERT_OK(uxdp_map__update_elem(pa, &k, &id, BPF_ANY));
+	/* what the JIT decided (both compiled) */
+	ASSERT_NOT_NULL(caller->jit_entry);
+	ASSERT_FALSE(caller->jit_plain);
+	ASSERT_TRUE(target->jit_plain);
+	redir = prog_redirect(7); /* a helper call without a callback: still plain */
+	ASSERT_NOT_NULL(redir);
+	ASSERT_TRUE(redir->jit_plain);
+	uxdp_prog__put(redir);
+
+	ASSERT_OK(uxdp_dp__add_port(dp, g));
+	ASSERT_OK(uxdp_dp__assign_all(dp));
+	ASSERT_OK(uxdp_dp__attach(dp, g, caller));
+	poll_all(dp, 1);
+	ASSERT_OK(uxdp_dp__get_stats(dp, g, -1, &s));
+	ASSERT_EQ(s.rx_packets, 1000);
+	ASSERT_EQ(s.drop, 1000);
+	ASSERT_EQ(s.pass, 0);
+	uxdp_dp__free(dp);
+	uxdp_port__close(g);
+	ASSERT_OK(uxdp_map__delete_elem(pa, &k));
+	uxdp_prog__put(caller);
+	uxdp_prog__put(target);
+	uxdp_map__put(pa);
 	return UXDP_TEST_PASS;
 }
