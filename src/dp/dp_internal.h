@@ -87,7 +87,9 @@ struct dp_worker {
 	/* Scratch of one vector. */
 	struct uxdp_xdp_buff xb;
 	struct uxdp_frame *vec[UXDP_DP_MAX_VECTOR];
-	struct uxdp_redirect_target rt[UXDP_DP_MAX_VECTOR]; /* of split[SPLIT_REDIRECT][i] */
+	/* split[SPLIT_REDIRECT] in runs to one target: rt[r] for the next rt_len[r] frames */
+	struct uxdp_redirect_target rt[UXDP_DP_MAX_VECTOR];
+	uint16_t rt_len[UXDP_DP_MAX_VECTOR];
 	struct uxdp_frame *split[4][UXDP_DP_MAX_VECTOR];   /* drop, tx, redirect, pass */
 };
 

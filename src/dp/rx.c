@@ -64,6 +64,9 @@ static inline void take_redirect(struct uxdp_exec *ex, struct uxdp_redirect_targ
 	ex->ri.set = false; /* the other fields mean nothing without it */
 }
 
+/* A map pointer no redirect has: the redirect run matches nothing. */
+#define NO_RUN ((const void *)&split_of)
+
 /* The run state uxdp_jit_run() sets before a JIT-compiled program runs. */
 static inline void jit_run_state(struct uxdp_exec *ex, struct uxdp_xdp_buff *xb,
 				 const struct uxdp_prog *prog)
@@ -347,56 +350,53 @@ static void do_redirect(struct dp_worker *w, struct dp_qstats *st, struct uxdp_f
 }
 
 /*
- * The redirect part of a vector, in runs: the frames after one that go to the
- * same map entry (the common case: one egress port or one socket) share its
- * lookup and go into the port's bulk queue or the socket's ring at once.
- * Broadcasts and redirects by ifindex go frame by frame.
+ * The redirect part of a vector, in the runs process_vector() recorded: the
+ * frames of a run go to the same map entry (the common case: one egress port
+ * or one socket), so they share its lookup and go into the port's bulk queue
+ * or the socket's ring at once. Broadcasts, cpumaps and redirects by ifindex
+ * go frame by frame.
  */
-static void redirect_stage(struct dp_worker *w, struct dp_qstats *st, uint16_t n)
+static void redirect_stage(struct dp_worker *w, struct dp_qstats *st, uint16_t nruns)
 {
 	struct uxdp_frame **fs = w->split[SPLIT_REDIRECT];
-	const struct uxdp_redirect_target *rt = w->rt;
-	uint16_t i = 0, j;
+	uint16_t i = 0;
 
-	while (i < n) {
-		struct uxdp_map *map = (struct uxdp_map *)rt[i].map;
-		uint32_t key = rt[i].index;
-		int type = (int)rt[i].map_type;
+	for (uint16_t r = 0; r < nruns; r++) {
+		const struct uxdp_redirect_target *rt = &w->rt[r];
+		struct uxdp_map *map = (struct uxdp_map *)rt->map;
+		uint16_t end = (uint16_t)(i + w->rt_len[r]);
+		int type = (int)rt->map_type;
 		const struct uxdp_devmap_entry *e;
 		struct dp_port *dport;
 
 		if ((type != BPF_MAP_TYPE_XSKMAP && type != BPF_MAP_TYPE_DEVMAP &&
 		     type != BPF_MAP_TYPE_DEVMAP_HASH) ||
-		    rt[i].flags) {
-			do_redirect(w, st, fs[i], &rt[i]); /* by ifindex, broadcast, cpumap */
-			i++;
+		    rt->flags) {
+			for (; i < end; i++)
+				do_redirect(w, st, fs[i], rt); /* by ifindex, broadcast, cpumap */
 			continue;
 		}
-		/* One map has one type; flags are 0 but for broadcasts. */
-		for (j = (uint16_t)(i + 1);
-		     j < n && rt[j].map == map && rt[j].index == key && !rt[j].flags; j++)
-			;
 		if (type == BPF_MAP_TYPE_XSKMAP) {
-			uxdp_xsk_dp_rx_bulk(w, st, fs + i, (uint16_t)(j - i), map, key);
-			i = j;
+			uxdp_xsk_dp_rx_bulk(w, st, fs + i, (uint16_t)(end - i), map, rt->index);
+			i = end;
 			continue;
 		}
-		e = type == BPF_MAP_TYPE_DEVMAP ? uxdp_devmap_entry(map, key)
-						 : uxdp_container_map_lookup(map, key);
+		e = type == BPF_MAP_TYPE_DEVMAP ? uxdp_devmap_entry(map, rt->index)
+						 : uxdp_container_map_lookup(map, rt->index);
 		if (!e) {
-			for (; i < j; i++)
-				do_redirect(w, st, fs[i], &rt[i]); /* counts and reports the miss */
+			for (; i < end; i++)
+				do_redirect(w, st, fs[i], rt); /* counts and reports the miss */
 			continue;
 		}
 		dport = !e->prog && e->val.ifindex <= UXDP_PORT_MAX_IFINDEX
 				? w->dp->by_ifindex[e->val.ifindex]
 				: NULL;
 		if (dport) {
-			enqueue_dev_bulk(w, dport, fs + i, (uint16_t)(j - i));
-			i = j;
+			enqueue_dev_bulk(w, dport, fs + i, (uint16_t)(end - i));
+			i = end;
 			continue;
 		}
-		for (; i < j; i++)
+		for (; i < end; i++)
 			dev_xmit(w, st, e, fs[i]); /* egress program, or no port: frame by frame */
 	}
 }
@@ -445,8 +445,10 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 {
 	uint64_t (*entry)(void *, uint64_t, struct uxdp_exec *) = prog ? prog->jit_entry : NULL;
 	/* Four 16-bit counts (one per split) in one register: no chain through memory. */
-	uint64_t cnts = 0, aborted = 0, invalid = 0, bytes = 0;
-	uint16_t cnt[4], i;
+	uint64_t cnts = 0, aborted = 0, invalid = 0, bytes = 0, run_flags = 0;
+	uint16_t cnt[4], i, nruns = 0, run_len = 0;
+	const void *run_map = NO_RUN;
+	uint32_t run_key = 0;
 	uint32_t k;
 	struct uxdp_xdp_buff *xb = &w->xb;
 	struct uxdp_exec *ex = w->ex;
@@ -500,12 +502,31 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 		k = split_of[act];
 		j = (uint16_t)(cnts >> (16 * k));
 		cnts += 1ull << (16 * k);
-		if (k == SPLIT_REDIRECT)
-			take_redirect(ex, &w->rt[j]); /* targets in split order */
+		if (k == SPLIT_REDIRECT) {
+			/* The same target as the run so far (map and key; a map has
+			 * one type; flags for broadcasts): one run longer. */
+			if (ex->ri.set && ex->ri.map == run_map && ex->ri.index == run_key &&
+			    ex->ri.flags == run_flags) {
+				run_len++;
+				ex->ri.set = false;
+			} else {
+				if (nruns)
+					w->rt_len[nruns - 1] = run_len;
+				take_redirect(ex, &w->rt[nruns]);
+				/* a run without a target (RT_NONE) takes no followers */
+				run_map = w->rt[nruns].map_type == RT_NONE ? NO_RUN : w->rt[nruns].map;
+				run_key = w->rt[nruns].index;
+				run_flags = w->rt[nruns].flags;
+				run_len = 1;
+				nruns++;
+			}
+		}
 		w->split[k][j] = f;
 	}
 	for (k = 0; k < 4; k++)
 		cnt[k] = (uint16_t)(cnts >> (16 * k));
+	if (nruns)
+		w->rt_len[nruns - 1] = run_len;
 	if (entry) {
 		ex->cur_prog = saved;
 		ex->depth = 0;
@@ -531,7 +552,7 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	if (cnt[SPLIT_TX])
 		tx_stage(w, rq, w->split[SPLIT_TX], cnt[SPLIT_TX]);
 	if (cnt[SPLIT_REDIRECT])
-		redirect_stage(w, &rq->st, cnt[SPLIT_REDIRECT]);
+		redirect_stage(w, &rq->st, nruns);
 	if (cnt[SPLIT_PASS])
 		pass_stage(w, rq->dport, w->split[SPLIT_PASS], cnt[SPLIT_PASS]);
 }
