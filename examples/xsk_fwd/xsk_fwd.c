@@ -28,6 +28,10 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
 #define NUM_FRAMES 4096
 #define FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
 #define BATCH	   64
@@ -362,6 +366,28 @@ static int parse_args(struct app *a, int argc, char **argv)
 	return a->ifname && optind == argc ? 0 : -1;
 }
 
+/* The socket's counters and mode, the way AF_XDP applications read them. */
+static void print_socket_stats(const struct app *a)
+{
+	struct xdp_statistics st;
+	struct xdp_options opt;
+	socklen_t len = sizeof(st), olen = sizeof(opt);
+	int fd = xsk_socket__fd(a->xsk);
+
+	if (getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &len) ||
+	    getsockopt(fd, SOL_XDP, XDP_OPTIONS, &opt, &olen)) {
+		fprintf(stderr, "xsk_fwd: getsockopt(SOL_XDP): %s\n", strerror(errno));
+		return;
+	}
+	printf("xsk_fwd: zero_copy=%d rx_dropped=%llu rx_invalid_descs=%llu "
+	       "tx_invalid_descs=%llu rx_ring_full=%llu rx_fill_ring_empty_descs=%llu "
+	       "tx_ring_empty_descs=%llu\n",
+	       !!(opt.flags & XDP_OPTIONS_ZEROCOPY), (unsigned long long)st.rx_dropped,
+	       (unsigned long long)st.rx_invalid_descs, (unsigned long long)st.tx_invalid_descs,
+	       (unsigned long long)st.rx_ring_full, (unsigned long long)st.rx_fill_ring_empty_descs,
+	       (unsigned long long)st.tx_ring_empty_descs);
+}
+
 int main(int argc, char **argv)
 {
 	static struct app a = {.pkt_size = 64, .bind_flags = XDP_USE_NEED_WAKEUP};
@@ -396,6 +422,7 @@ int main(int argc, char **argv)
 	printf("xsk_fwd: %s on %s queue %u: %llu packets in %.3f s (%.0f pps)\n", names[a.mode],
 	       a.ifname, a.queue, a.packets, t1 - t0,
 	       t1 > t0 ? (double)a.packets / (t1 - t0) : 0.0);
+	print_socket_stats(&a);
 	xsk_socket__delete(a.xsk);
 	xsk_umem__delete(a.umem);
 	munmap(a.area, (size_t)NUM_FRAMES * FRAME_SIZE);

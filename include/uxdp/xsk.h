@@ -65,8 +65,8 @@
  * -lxdp. The UMEM area an application passes to uxdp_xsk_umem__create() must
  * be page-aligned (the kernel asks the same); the library moves it onto shared
  * memory in place, keeping its contents and its address. Differences from the
- * kernel: getsockopt(SOL_XDP) does not work on the fd (use
- * uxdp_xsk_socket__get_stats()), ifname names a uxdpd port, and a UMEM with
+ * kernel: getsockopt(SOL_XDP) on the fd goes through uxdp_xsk_getsockopt()
+ * (the compat header maps it), ifname names a uxdpd port, and a UMEM with
  * unaligned chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) is served in copy mode
  * (XDP_ZEROCOPY is refused for it with EOPNOTSUPP).
  */
@@ -76,6 +76,7 @@
 #include <linux/if_xdp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "common.h"
 
@@ -384,6 +385,20 @@ UXDP_API int uxdp_xsk_socket__get_stats(const struct uxdp_xsk_socket *xsk,
 
 /** @brief Whether the socket runs zero-copy (uxdpd's answer at bind time). */
 UXDP_API bool uxdp_xsk_socket__zero_copy(const struct uxdp_xsk_socket *xsk);
+
+/**
+ * @brief getsockopt() that also answers SOL_XDP for uxdp socket fds, as the
+ * kernel does for its AF_XDP sockets: XDP_STATISTICS (the kernel's struct
+ * xdp_statistics, or its first three fields when optlen says so, with
+ * rx_ring_full then counted in rx_dropped; from uxdpd) and XDP_OPTIONS
+ * (XDP_OPTIONS_ZEROCOPY). XDP_MMAP_OFFSETS fails with EOPNOTSUPP (these rings
+ * are not mmap()ed from the fd), other names with ENOPROTOOPT, a short optlen
+ * with EINVAL. Any other fd or level goes to getsockopt() itself.
+ * <xdp/xsk.h> of the compat directory routes getsockopt() here.
+ * @return 0, or -1 with errno
+ */
+UXDP_API int uxdp_xsk_getsockopt(int fd, int level, int optname, void *optval,
+				 socklen_t *optlen);
 
 /**
  * @brief Put this socket at key in the xskmap named map_name of the program

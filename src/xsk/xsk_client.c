@@ -593,6 +593,43 @@ void uxdp_xsk_ring__drain_wakeups(struct uxdp_xsk_ring *r)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * Live sockets by fd, for uxdp_xsk_getsockopt(): applications ask about a
+ * socket by its fd. Sockets come and go rarely; a lock and a small array do.
+ */
+static pthread_mutex_t sockets_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct uxdp_xsk_socket **sockets;
+static size_t sockets_n, sockets_cap;
+
+static void sockets_add(struct uxdp_xsk_socket *s)
+{
+	pthread_mutex_lock(&sockets_lock);
+	if (sockets_n == sockets_cap) {
+		size_t cap = sockets_cap ? sockets_cap * 2 : 8;
+		struct uxdp_xsk_socket **n = realloc(sockets, cap * sizeof(*n));
+
+		if (!n) {
+			pthread_mutex_unlock(&sockets_lock);
+			return; /* getsockopt on this fd then passes through to the kernel */
+		}
+		sockets = n;
+		sockets_cap = cap;
+	}
+	sockets[sockets_n++] = s;
+	pthread_mutex_unlock(&sockets_lock);
+}
+
+static void sockets_del(struct uxdp_xsk_socket *s)
+{
+	pthread_mutex_lock(&sockets_lock);
+	for (size_t i = 0; i < sockets_n; i++)
+		if (sockets[i] == s) {
+			sockets[i] = sockets[--sockets_n];
+			break;
+		}
+	pthread_mutex_unlock(&sockets_lock);
+}
+
 /* --- sockets ------------------------------------------------------------------------------- */
 
 static int copy_name(char *dst, const char *src)
@@ -791,6 +828,7 @@ static int xsk_create(struct uxdp_xsk_socket **xsk_ptr, const char *ifname, uint
 	if (umem->fd < 0)
 		umem->fd = s->fd;
 	umem->refcount++;
+	sockets_add(s);
 	*xsk_ptr = s;
 	return 0;
 
@@ -813,6 +851,79 @@ err_free:
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return err;
+}
+
+/* --- getsockopt(SOL_XDP) ------------------------------------------------------------------ */
+
+/* The kernel's first struct xdp_statistics (three fields), for sizes. */
+#define XDP_STATISTICS_V1_SIZE (3 * sizeof(__u64))
+
+int uxdp_xsk_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	struct uxdp_xsk_socket *s = NULL;
+	struct uxdp_xsk_stats st;
+	int err;
+
+	if (level == SOL_XDP) {
+		pthread_mutex_lock(&sockets_lock);
+		for (size_t i = 0; i < sockets_n; i++)
+			if (sockets[i]->fd == fd)
+				s = sockets[i];
+		pthread_mutex_unlock(&sockets_lock);
+	}
+	if (!s) /* not ours: what the kernel says about it (a kernel AF_XDP fd works too) */
+		return getsockopt(fd, level, optname, optval, optlen);
+	if (!optval || !optlen) {
+		errno = EFAULT;
+		return -1;
+	}
+	switch (optname) {
+	case XDP_STATISTICS: {
+		struct xdp_statistics out = {0};
+		size_t size = *optlen >= sizeof(out) ? sizeof(out) : XDP_STATISTICS_V1_SIZE;
+
+		if (*optlen < XDP_STATISTICS_V1_SIZE) {
+			errno = EINVAL;
+			return -1;
+		}
+		err = uxdp_xsk_socket__get_stats(s, &st);
+		if (err) {
+			errno = -err;
+			return -1;
+		}
+		out.rx_dropped = st.rx_dropped;
+		out.rx_invalid_descs = st.rx_invalid_descs;
+		out.tx_invalid_descs = st.tx_invalid_descs;
+		if (size == sizeof(out)) {
+			out.rx_ring_full = st.rx_ring_full;
+			out.rx_fill_ring_empty_descs = st.rx_fill_ring_empty_descs;
+			out.tx_ring_empty_descs = st.tx_ring_empty_descs;
+		} else {
+			out.rx_dropped += st.rx_ring_full; /* the kernel folds it in for v1 */
+		}
+		memcpy(optval, &out, size);
+		*optlen = (socklen_t)size;
+		return 0;
+	}
+	case XDP_OPTIONS: {
+		struct xdp_options o = {.flags = s->zero_copy ? XDP_OPTIONS_ZEROCOPY : 0};
+
+		if (*optlen < sizeof(o)) {
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(optval, &o, sizeof(o));
+		*optlen = sizeof(o);
+		return 0;
+	}
+	case XDP_MMAP_OFFSETS:
+		/* uxdp's rings are not mmap()ed from the fd; <uxdp/xsk.h> documents them. */
+		errno = EOPNOTSUPP;
+		return -1;
+	default:
+		errno = ENOPROTOOPT;
+		return -1;
+	}
 }
 
 int uxdp_xsk_socket__create(struct uxdp_xsk_socket **xsk, const char *ifname, uint32_t queue_id,
@@ -841,6 +952,7 @@ void uxdp_xsk_socket__delete(struct uxdp_xsk_socket *xsk)
 	if (!xsk)
 		return;
 	umem = xsk->umem;
+	sockets_del(xsk);
 	/* Closing the connection is what releases the socket in uxdpd. */
 	close(xsk->fd);
 	munmap(xsk->rt_mem, xsk->rt_len);

@@ -117,6 +117,14 @@ def case_rx(mode):
         fail(f"{mode}: the daemon log does not report the mode:\n{out}")
 
 
+def socket_stats(out, who):
+    """The 'zero_copy=.. rx_dropped=..' line xsk_fwd prints from getsockopt(SOL_XDP)."""
+    m = re.search(r"xsk_fwd: (zero_copy=\S+(?: \w+=\d+)+)", out)
+    if not m:
+        fail(f"{who}: no getsockopt(SOL_XDP) line:\n{out}")
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+
+
 def case_l2fwd_example():
     """The libxdp-style example, built against libuxdp: l2fwd sends every frame back."""
     n = 10000
@@ -126,6 +134,10 @@ def case_l2fwd_example():
         fwd = int(re.search(r": (\d+) packets in", out).group(1))  # whole batches: >= n
         if fwd < n:
             fail(f"xsk_fwd-uxdp l2fwd: {out}")
+        # getsockopt(SOL_XDP) in the unchanged source, answered through the compat header
+        st = socket_stats(out, "xsk_fwd-uxdp")
+        if st["zero_copy"] != 1 or st["rx_invalid_descs"] or st["tx_invalid_descs"]:
+            fail(f"xsk_fwd-uxdp: getsockopt(SOL_XDP) says {st}")
         st = no_sockets_and_pools_home("g0")
         tot = port_of(st, "g0")["total"]
         if tot["tx_packets"] != fwd or tot["xsk"] < fwd:
@@ -239,6 +251,9 @@ def case_example_kernel():
         m = re.search(r": (\d+) packets in", out)
         if app.returncode or not m or int(m.group(1)) < 1000:
             fail(f"xsk_fwd-libxdp on a kernel AF_XDP socket: exit {app.returncode}\n{out}")
+        st = socket_stats(out, "xsk_fwd-libxdp")  # the kernel's getsockopt: veth copies
+        if st["zero_copy"] != 0 or st["rx_invalid_descs"]:
+            fail(f"xsk_fwd-libxdp: getsockopt(SOL_XDP) says {st}")
     finally:
         subprocess.run(["ip", "netns", "del", ns_g], capture_output=True)
         subprocess.run(["ip", "netns", "del", ns_r], capture_output=True)

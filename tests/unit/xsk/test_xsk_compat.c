@@ -3,12 +3,18 @@
  * The libxdp compatibility header: code written against libxdp's <xdp/xsk.h>
  * (its type, function and constant names, and the ring members some
  * applications read directly) compiles against libuxdp and behaves the same
- * on the parts that need no daemon (UMEM and its fill/completion rings).
+ * on the parts that need no daemon (UMEM and its fill/completion rings);
+ * getsockopt() written in such code reaches uxdp_xsk_getsockopt(), which
+ * passes anything that is not SOL_XDP on a uxdp socket through.
  */
 #include <sys/mman.h>
+#include <unistd.h>
 #include <xdp/xsk.h>
 
 #include "test.h"
+
+#define UXDP_STR_(x) #x
+#define UXDP_STR(x)  UXDP_STR_(x)
 
 UXDP_TEST(compat_names_and_ring_members, fast)
 {
@@ -52,5 +58,25 @@ UXDP_TEST(compat_names_and_ring_members, fast)
 	ASSERT_EQ(*(char *)xsk_umem__get_data(area, 0), 0);
 	ASSERT_OK(xsk_umem__delete(umem));
 	munmap(area, size);
+	return UXDP_TEST_PASS;
+}
+
+/* The header routes getsockopt(); what is not a uxdp socket's SOL_XDP is unchanged. */
+UXDP_TEST(compat_getsockopt_routed_and_passed_through, fast)
+{
+	int sv[2], type = 0, err;
+	socklen_t len = sizeof(type);
+	struct xdp_statistics st;
+
+	ASSERT_TRUE(!strcmp(UXDP_STR(getsockopt(0, 0, 0, 0, 0)), "uxdp_xsk_getsockopt(0, 0, 0, 0, 0)"));
+	ASSERT_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_OK(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len));
+	ASSERT_EQ(type, SOCK_DGRAM);
+	len = sizeof(st);
+	ASSERT_EQ(getsockopt(sv[0], SOL_XDP, XDP_STATISTICS, &st, &len), -1);
+	err = errno;
+	ASSERT_TRUE(err == ENOPROTOOPT || err == EOPNOTSUPP);
+	close(sv[0]);
+	close(sv[1]);
 	return UXDP_TEST_PASS;
 }

@@ -583,6 +583,89 @@ UXDP_TEST(socket_stats_and_map_key, fast)
 	return UXDP_TEST_PASS;
 }
 
+/*
+ * getsockopt(SOL_XDP) on a uxdp socket fd answers as the kernel does on its
+ * AF_XDP sockets (the fake daemon's counters are 1..6): the full struct
+ * xdp_statistics, the three-field version with rx_ring_full folded into
+ * rx_dropped, EINVAL below that, XDP_OPTIONS, and errors for the rest; other
+ * levels and other fds pass through to getsockopt().
+ */
+UXDP_TEST(socket_getsockopt_sol_xdp, fast)
+{
+	struct uxdp_xsk_socket *s = NULL;
+	struct xdp_statistics st;
+	struct xdp_options o;
+	socklen_t len;
+	int type, sv[2];
+	struct fake f;
+	struct app a;
+
+	ASSERT_OK(fake_start(&f));
+	ASSERT_OK(app_umem(&a));
+	ASSERT_OK(uxdp_xsk_socket__create(&s, "veth0", 0, a.umem, &a.rx, &a.tx, NULL));
+	int fd = uxdp_xsk_socket__fd(s);
+
+	memset(&st, 0xff, sizeof(st));
+	len = sizeof(st);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &len), 0);
+	ASSERT_EQ(len, sizeof(st));
+	ASSERT_EQ(st.rx_dropped, 1);
+	ASSERT_EQ(st.rx_invalid_descs, 2);
+	ASSERT_EQ(st.tx_invalid_descs, 3);
+	ASSERT_EQ(st.rx_ring_full, 4);
+	ASSERT_EQ(st.rx_fill_ring_empty_descs, 5);
+	ASSERT_EQ(st.tx_ring_empty_descs, 6);
+	/* an older caller's three fields: rx_ring_full counted as dropped */
+	memset(&st, 0xff, sizeof(st));
+	len = 3 * sizeof(__u64) + 4;
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &len), 0);
+	ASSERT_EQ(len, 3 * sizeof(__u64));
+	ASSERT_EQ(st.rx_dropped, 1 + 4);
+	ASSERT_EQ(st.rx_invalid_descs, 2);
+	ASSERT_EQ(st.tx_invalid_descs, 3);
+	ASSERT_EQ(st.rx_ring_full, UINT64_MAX); /* not written */
+	len = 3 * sizeof(__u64) - 1;
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &len), -1);
+	ASSERT_EQ(errno, EINVAL);
+
+	len = sizeof(o);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_OPTIONS, &o, &len), 0);
+	ASSERT_EQ(o.flags, XDP_OPTIONS_ZEROCOPY); /* the fake daemon bound it zero-copy */
+	len = 2;
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_OPTIONS, &o, &len), -1);
+	ASSERT_EQ(errno, EINVAL);
+	len = sizeof(o);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &o, &len), -1);
+	ASSERT_EQ(errno, EOPNOTSUPP);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, 99, &o, &len), -1);
+	ASSERT_EQ(errno, ENOPROTOOPT);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_OPTIONS, NULL, &len), -1);
+	ASSERT_EQ(errno, EFAULT);
+
+	/* other levels of the same fd, and other fds: getsockopt() itself */
+	len = sizeof(type);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len), 0);
+	ASSERT_EQ(type, SOCK_SEQPACKET);
+	ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	len = sizeof(st);
+	ASSERT_EQ(getsockopt(sv[0], SOL_XDP, XDP_STATISTICS, &st, &len), -1);
+	type = errno; /* what the kernel says for a socket that is not AF_XDP */
+	len = sizeof(st);
+	ASSERT_EQ(uxdp_xsk_getsockopt(sv[0], SOL_XDP, XDP_STATISTICS, &st, &len), -1);
+	ASSERT_EQ(errno, type);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* a deleted socket's fd number is not ours any more */
+	uxdp_xsk_socket__delete(s);
+	len = sizeof(o);
+	ASSERT_EQ(uxdp_xsk_getsockopt(fd, SOL_XDP, XDP_OPTIONS, &o, &len), -1);
+	ASSERT_TRUE(errno == EBADF || errno == ENOTSOCK || errno == ENOPROTOOPT);
+	fake_stop(&f);
+	app_free(&a);
+	return UXDP_TEST_PASS;
+}
+
 UXDP_TEST(socket_drain_wakeups, fast)
 {
 	struct uxdp_xsk_socket *s = NULL;

@@ -17,6 +17,7 @@
 #include <linux/if_xdp.h>
 #include <linux/types.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include <uxdp/xsk.h>
 
@@ -77,6 +78,15 @@ static inline const __u64 *xsk_ring_cons__comp_addr(const struct xsk_ring_cons *
 #define xsk_socket__create_shared uxdp_xsk_socket__create_shared
 #define xsk_socket__delete	  uxdp_xsk_socket__delete
 #define xsk_socket__fd		  uxdp_xsk_socket__fd
+
+/*
+ * getsockopt(fd, SOL_XDP, XDP_STATISTICS / XDP_OPTIONS, ...) on a uxdp socket
+ * answers as on a kernel AF_XDP socket; every other call passes through to
+ * getsockopt() unchanged. <sys/socket.h> is included first, so its
+ * declaration is not rewritten. #undef getsockopt after this header to opt out.
+ */
+#define getsockopt(fd, level, optname, optval, optlen)                                             \
+	uxdp_xsk_getsockopt(fd, level, optname, optval, optlen)
 
 /*
  * uxdpd puts every socket into the xskmaps of its port's program itself (at
