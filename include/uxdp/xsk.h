@@ -66,9 +66,8 @@
  * be page-aligned (the kernel asks the same); the library moves it onto shared
  * memory in place, keeping its contents and its address. Differences from the
  * kernel: getsockopt(SOL_XDP) on the fd goes through uxdp_xsk_getsockopt()
- * (the compat header maps it), ifname names a uxdpd port, and a UMEM with
- * unaligned chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) is served in copy mode
- * (XDP_ZEROCOPY is refused for it with EOPNOTSUPP).
+ * (the compat header maps it), ifname names a uxdpd port, and unaligned
+ * chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) are at most 4096 bytes.
  */
 #ifndef UXDP_XSK_H
 #define UXDP_XSK_H
@@ -162,7 +161,7 @@ struct uxdp_xsk_umem_config {
 	uint32_t frame_size;	 /**< chunk size: power of 2, 2048..4096 (unaligned: any there) */
 	uint32_t frame_headroom; /**< bytes uxdpd leaves free before each packet's headroom */
 	uint32_t flags;		 /**< 0 or XDP_UMEM_UNALIGNED_CHUNK_FLAG: chunks at any address,
-				      addresses with an offset in their top 16 bits (copy mode) */
+				      addresses with an offset in their top 16 bits */
 };
 
 /** @brief Socket settings (libxdp's xsk_socket_config). NULL = the defaults. */

@@ -156,6 +156,43 @@ uint32_t uxdp_xsk_fill_refill(void *cookie, struct uxdp_frame **out, uint32_t n)
 	return got;
 }
 
+/*
+ * Unaligned chunks: a fill entry names a chunk anywhere in the UMEM (checked
+ * whole inside it), which gets a free descriptor. The same chunk given twice
+ * gets two: as in the kernel, overlapping chunks only mix up the
+ * application's own memory. With no descriptor free, the rest waits.
+ */
+uint32_t uxdp_xsk_fill_refill_unaligned(void *cookie, struct uxdp_frame **out, uint32_t n)
+{
+	struct xsk_pool *xp = cookie;
+	const struct xsk_umem *u = xp->umem;
+	uint32_t avail = ring_cons_avail(&xp->fq, n), got = 0, bad = 0, i;
+
+	if (!avail) {
+		xsk_stat_add(&xp->fill_empty, 1);
+		return 0;
+	}
+	for (i = 0; i < avail && xp->rx_nfree; i++) {
+		int64_t start = fill_chunk_start(u, ring_addr(&xp->fq, xp->fq.own + i));
+		struct uxdp_frame *f;
+
+		if (start < 0) {
+			bad++;
+			continue;
+		}
+		f = &xp->rx_descs[xp->rx_free[--xp->rx_nfree]];
+		f->buf = u->base + start + u->headroom;
+		f->iova = (uint64_t)start + u->headroom;
+		f->flags = 0;
+		out[got++] = f;
+	}
+	if (i)
+		ring_cons_release(&xp->fq, i);
+	if (bad)
+		xsk_stat_add(&xp->fill_invalid, bad);
+	return got;
+}
+
 /* --- RX ---------------------------------------------------------------------------------- */
 
 static void rx_fail(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
@@ -190,8 +227,8 @@ static bool rx_copy(struct dp_worker *w, struct dp_qstats *st, struct uxdp_xsk_s
 	}
 	start = fill_chunk_start(u, ring_addr(&xp->fq, xp->fq.own));
 	ring_cons_release(&xp->fq, 1);
-	if (start < 0 ||
-	    (xp->zc && xp->state[(uint64_t)start >> u->chunk_shift] != XSK_CHUNK_APP)) {
+	if (start < 0 || (xp->zc && !u->unaligned &&
+			  xp->state[(uint64_t)start >> u->chunk_shift] != XSK_CHUNK_APP)) {
 		xsk_stat_add(&xp->fill_invalid, 1);
 		rx_fail(w, st, f, &xs->rx_dropped);
 		return false;
@@ -238,6 +275,8 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	const struct uxdp_page_pool *zc_pool = xp->rx_pool;
 	const uint8_t *base = xp->umem->base;
 	const uint32_t shift = xp->umem->chunk_shift, ifindex = xs->ifindex, qid = xs->qid;
+	const uint32_t headroom = xp->umem->headroom;
+	const bool unaligned = xp->umem->unaligned;
 	uint8_t *state = xp->state;
 	struct xdp_desc *ring = xs->rx.entries;
 	const uint32_t mask = xs->rx.mask;
@@ -262,8 +301,16 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 			/* Zero-copy: the frame is a chunk of this UMEM; hand it over. */
 			uint64_t off = (uint64_t)(f->buf - base);
 
-			state[off >> shift] = XSK_CHUNK_APP;
-			d->addr = off + f->data_off;
+			if (__builtin_expect(!unaligned, 1)) {
+				state[off >> shift] = XSK_CHUNK_APP;
+				d->addr = off + f->data_off;
+			} else {
+				/* the chunk's address, the data's offset in it on top */
+				d->addr = (off - headroom) |
+					  ((uint64_t)(headroom + f->data_off)
+					   << XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+				xp->rx_free[xp->rx_nfree++] = (uint32_t)(f - xp->rx_descs);
+			}
 			d->len = len;
 			d->options = 0;
 			lent++;
@@ -317,10 +364,13 @@ static void zc_complete(struct xsk_pool *xp)
 		uint8_t *state = xp->state;
 
 		for (uint32_t i = 0; i < n; i++) {
-			/* Descriptor i describes chunk i: no need to read it. */
+			/* Aligned: descriptor i describes chunk i, no need to read it. */
 			uint64_t idx = (uint64_t)(done[i] - descs);
 
-			state[idx] = XSK_CHUNK_APP;
+			if (__builtin_expect(state != NULL, 1))
+				state[idx] = XSK_CHUNK_APP;
+			else
+				xp->tx_free[xp->tx_nfree++] = (uint32_t)idx;
 			comp[prod++ & mask] = tx_addr[idx];
 		}
 		xp->cq.own = prod;
@@ -411,6 +461,49 @@ static uint32_t tx_take_zc(struct uxdp_xsk_srv *xs, struct uxdp_frame **frames, 
 	return m;
 }
 
+/* Zero-copy with unaligned chunks: as tx_take_zc(), each valid descriptor's
+ * data (base + offset, inside the UMEM) described by a free TX descriptor;
+ * when none is free, *n shrinks to the descriptors looked at. */
+static uint32_t tx_take_zc_unaligned(struct uxdp_xsk_srv *xs, struct uxdp_frame **frames,
+				     uint32_t *didx, uint64_t *addrs, uint32_t *n)
+{
+	struct xsk_pool *xp = xs->xp;
+	const struct xsk_umem *u = xp->umem;
+	const struct xdp_desc *ring = xs->tx.entries;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < *n; i++) {
+		struct xdp_desc d;
+		struct uxdp_frame *f;
+		uint32_t k;
+
+		memcpy(&d, &ring[(xs->tx.own + i) & xs->tx.mask], sizeof(d));
+		if (!tx_desc_ok(u, &d, u->chunk))
+			continue;
+		if (!xp->tx_nfree) {
+			*n = i; /* try the rest next round */
+			break;
+		}
+		k = xp->tx_free[--xp->tx_nfree];
+		f = &xp->tx_descs[k];
+		xp->tx_addr[k] = d.addr;
+		/* the buffer starts at the base address, the data at its offset */
+		f->buf = u->base + (d.addr & XSK_UNALIGNED_BUF_ADDR_MASK);
+		f->iova = d.addr & XSK_UNALIGNED_BUF_ADDR_MASK;
+		f->data_off = (uint16_t)(d.addr >> XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+		f->buf_sz = (uint32_t)f->data_off + d.len;
+		f->meta_len = 0;
+		f->flags = 0;
+		f->priv = NULL;
+		tx_frame_init(f, d.len, xs->ifindex, xs->qid);
+		frames[m] = f;
+		didx[m] = i;
+		addrs[m] = d.addr;
+		m++;
+	}
+	return m;
+}
+
 /* Copy mode: as tx_take_zc, into frames of the socket's copy pool; when the
  * pool runs dry, *n shrinks to the descriptors looked at (the rest wait). */
 static uint32_t tx_take_copy(struct dp_worker *w, struct uxdp_xsk_srv *xs,
@@ -469,8 +562,10 @@ static int tx_service(struct dp_worker *w, struct uxdp_xsk_srv *xs)
 		n = room;
 	if (!n)
 		return 0;
-	if (xp->zc)
+	if (xp->zc && !u->unaligned)
 		m = tx_take_zc(xs, frames, didx, addrs, n);
+	else if (xp->zc)
+		m = tx_take_zc_unaligned(xs, frames, didx, addrs, &n);
 	else
 		m = tx_take_copy(w, xs, frames, didx, addrs, &n);
 	sent = m ? uxdp_port__tx_burst(xs->port, (uint16_t)w->idx, frames, (uint16_t)m) : 0;
@@ -480,8 +575,10 @@ static int tx_service(struct dp_worker *w, struct uxdp_xsk_srv *xs)
 	consumed = sent < m ? didx[sent] : n;
 	invalid = consumed - sent;
 	for (uint32_t j = sent; j < m; j++) {
-		if (xp->zc)
+		if (xp->zc && !u->unaligned)
 			xp->state[addrs[j] >> u->chunk_shift] = XSK_CHUNK_APP;
+		else if (xp->zc)
+			xp->tx_free[xp->tx_nfree++] = (uint32_t)(frames[j] - xp->tx_descs);
 		else
 			uxdp_frame__free(frames[j], w->idx);
 	}

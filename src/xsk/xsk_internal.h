@@ -83,8 +83,12 @@ struct xsk_pool {
 	bool lent; /* rx_pool is lent to the queue */
 	struct uxdp_page_pool *rx_pool, *tx_pool;
 	struct uxdp_frame *rx_descs, *tx_descs;
-	uint8_t *state;	   /* per chunk: XSK_CHUNK_* */
-	uint64_t *tx_addr; /* per chunk: the address the application sent */
+	uint8_t *state;	   /* per chunk: XSK_CHUNK_* (aligned only) */
+	uint64_t *tx_addr; /* per TX descriptor: the address the application sent */
+	/* Unaligned chunks: descriptors are not tied to chunks (a chunk starts
+	 * anywhere); the free ones of each table wait on a stack. */
+	uint32_t *rx_free, *tx_free;
+	uint32_t rx_nfree, tx_nfree;
 	uint32_t cq_reserved; /* completions owed to frames still being sent */
 	/* Counters (worker). */
 	_Atomic uint64_t fill_empty, fill_invalid;
@@ -141,8 +145,10 @@ struct dp_worker;
 void uxdp_xsk_dp_add(struct dp_worker *w, void *xs);
 void uxdp_xsk_dp_remove(struct dp_worker *w, void *xs);
 
-/* Refill hook of a zero-copy rx_pool: chunks from the fill ring. */
+/* Refill hook of a zero-copy rx_pool: chunks from the fill ring (aligned
+ * chunks: one descriptor per chunk; unaligned: a free descriptor each). */
 uint32_t uxdp_xsk_fill_refill(void *cookie, struct uxdp_frame **out, uint32_t n);
+uint32_t uxdp_xsk_fill_refill_unaligned(void *cookie, struct uxdp_frame **out, uint32_t n);
 
 static inline void xsk_stat_add(_Atomic uint64_t *c, uint64_t n)
 {

@@ -209,36 +209,62 @@ static void umem_put(struct xsk_umem *u)
 static int pool_make_zc(struct xsk_pool *xp, const char *port_name)
 {
 	struct xsk_umem *u = xp->umem;
+	/* Aligned: a descriptor per chunk. Unaligned: as many as can be out at
+	 * once — RX: what the fill ring holds plus the pool's cache and a burst
+	 * or two; TX: what the completion ring can owe. */
+	uint32_t nrx = u->unaligned ? xp->fq.size + 2 * UXDP_PP_CACHE_SIZE : u->nchunks;
+	uint32_t ntx = u->unaligned ? xp->cq.size : u->nchunks;
 	char name[32];
 
-	xp->rx_descs = aligned_alloc(64, (size_t)u->nchunks * sizeof(struct uxdp_frame));
-	xp->tx_descs = aligned_alloc(64, (size_t)u->nchunks * sizeof(struct uxdp_frame));
-	xp->state = calloc(u->nchunks, 1);
-	xp->tx_addr = calloc(u->nchunks, sizeof(*xp->tx_addr));
-	if (!xp->rx_descs || !xp->tx_descs || !xp->state || !xp->tx_addr)
+	xp->rx_descs = aligned_alloc(64, (size_t)nrx * sizeof(struct uxdp_frame));
+	xp->tx_descs = aligned_alloc(64, (size_t)ntx * sizeof(struct uxdp_frame));
+	xp->tx_addr = calloc(ntx, sizeof(*xp->tx_addr));
+	if (u->unaligned) {
+		xp->rx_free = calloc(nrx, sizeof(*xp->rx_free));
+		xp->tx_free = calloc(ntx, sizeof(*xp->tx_free));
+		if (!xp->rx_free || !xp->tx_free)
+			return -ENOMEM;
+	} else {
+		xp->state = calloc(u->nchunks, 1);
+		if (!xp->state)
+			return -ENOMEM;
+	}
+	if (!xp->rx_descs || !xp->tx_descs || !xp->tx_addr)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "xsk-%s/%u", port_name, xp->qid);
-	xp->rx_pool = uxdp_page_pool_create_external(name, u->chunk, xp->worker, u->nchunks,
-						     uxdp_xsk_fill_refill, xp);
+	xp->rx_pool = uxdp_page_pool_create_external(
+		name, u->chunk, xp->worker, nrx,
+		u->unaligned ? uxdp_xsk_fill_refill_unaligned : uxdp_xsk_fill_refill, xp);
 	snprintf(name, sizeof(name), "xsk-tx-%s/%u", port_name, xp->qid);
-	xp->tx_pool = uxdp_page_pool_create_external(name, u->chunk, UXDP_WORKER_NOBODY,
-						     u->nchunks, NULL, NULL);
+	xp->tx_pool = uxdp_page_pool_create_external(name, u->chunk, UXDP_WORKER_NOBODY, ntx,
+						     NULL, NULL);
 	if (!xp->rx_pool || !xp->tx_pool)
 		return -ENOMEM;
-	memset(xp->rx_descs, 0, (size_t)u->nchunks * sizeof(struct uxdp_frame));
-	memset(xp->tx_descs, 0, (size_t)u->nchunks * sizeof(struct uxdp_frame));
-	for (uint32_t i = 0; i < u->nchunks; i++) {
-		uint64_t off = (uint64_t)i << u->chunk_shift;
-		struct uxdp_frame *r = &xp->rx_descs[i], *t = &xp->tx_descs[i];
+	memset(xp->rx_descs, 0, (size_t)nrx * sizeof(struct uxdp_frame));
+	memset(xp->tx_descs, 0, (size_t)ntx * sizeof(struct uxdp_frame));
+	for (uint32_t i = 0; i < nrx; i++) {
+		struct uxdp_frame *r = &xp->rx_descs[i];
 
-		r->buf = u->base + off + u->headroom;
 		r->buf_sz = u->chunk - u->headroom;
-		r->iova = off + u->headroom;
 		r->pool = xp->rx_pool;
-		t->buf = u->base + off;
+		if (u->unaligned) {
+			xp->rx_free[xp->rx_nfree++] = nrx - 1 - i; /* the refill sets buf */
+			continue;
+		}
+		r->buf = u->base + ((uint64_t)i << u->chunk_shift) + u->headroom;
+		r->iova = ((uint64_t)i << u->chunk_shift) + u->headroom;
+	}
+	for (uint32_t i = 0; i < ntx; i++) {
+		struct uxdp_frame *t = &xp->tx_descs[i];
+
 		t->buf_sz = u->chunk;
-		t->iova = off;
 		t->pool = xp->tx_pool;
+		if (u->unaligned) {
+			xp->tx_free[xp->tx_nfree++] = ntx - 1 - i; /* TX sets buf */
+			continue;
+		}
+		t->buf = u->base + ((uint64_t)i << u->chunk_shift);
+		t->iova = (uint64_t)i << u->chunk_shift;
 	}
 	return 0;
 }
@@ -258,6 +284,8 @@ static bool pool_free_zc(struct xsk_pool *xp)
 	free(xp->tx_descs);
 	free(xp->state);
 	free(xp->tx_addr);
+	free(xp->rx_free);
+	free(xp->tx_free);
 	return true;
 }
 
@@ -615,17 +643,12 @@ struct uxdp_xsk_srv *uxdp_xsk_srv_bind(const struct uxdp_xsk_bind_params *p, cha
 		xp->next = pools;
 		pools = xp;
 		xs->xp = xp;
-		/* Zero-copy lends the queue descriptors over whole aligned chunks;
-		 * unaligned chunks are served in copy mode. */
-		xp->zc = !want_copy && !xp->umem->unaligned &&
-			 port_allows_zc(p->port, m->chunk_size, m->headroom);
+		xp->zc = !want_copy && port_allows_zc(p->port, m->chunk_size, m->headroom);
 		if (want_zc && !xp->zc) {
 			rc = ERR(EOPNOTSUPP,
 				 "zero-copy is not possible on port %s queue %u (%s)", p->port_name,
 				 m->queue,
-				 xp->umem->unaligned
-					 ? "uxdpd serves unaligned chunks in copy mode only"
-				 : !strncmp(uxdp_port__spec(p->port), "afxdp:", 6)
+				 !strncmp(uxdp_port__spec(p->port), "afxdp:", 6)
 					 ? "its buffers live in the kernel's UMEM"
 					 : "UMEM frames smaller than the port's frame size");
 			goto err_clear;

@@ -51,7 +51,6 @@ static const char usage_text[] =
 	"                          /proc/sys/vm/nr_hugepages: 9 per queue); uxdpd then maps it\n"
 	"                          with huge pages too\n"
 	"    -u, --unaligned       register the UMEM with XDP_UMEM_UNALIGNED_CHUNK_FLAG\n"
-	"                          (uxdpd serves it in copy mode)\n"
 	"    -d, --duration SEC    run this long (default: until SIGINT)\n"
 	"    -K, --kernel          run on kernel AF_XDP sockets through libxdp%s\n"
 	"    -h, --help            this text\n"
