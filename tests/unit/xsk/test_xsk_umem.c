@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "huge_pool.h"
 #include "xsk/xsk_client.h"
 
 static void *area_new(size_t len)
@@ -231,42 +232,6 @@ UXDP_TEST(umem_partial_last_page, fast)
 
 #define HUGE_SZ (2ul << 20)
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static bool write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	bool ok = f && fprintf(f, "%ld\n", v) > 0;
-
-	if (f)
-		ok = !fclose(f) && ok;
-	return ok;
-}
-
-#define NR_HUGE	  "/proc/sys/vm/nr_hugepages"
-#define FREE_HUGE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-
-/* Set the pool so that exactly `free_pages` 2 MiB pages are free (root only). */
-static bool set_free_huge(long free_pages)
-{
-	long nr = read_long(NR_HUGE), fr = read_long(FREE_HUGE);
-
-	if (nr < 0 || fr < 0 || !write_long(NR_HUGE, nr - fr + free_pages))
-		return false;
-	return read_long(FREE_HUGE) == free_pages;
-}
-
 /* The page size /proc/self/smaps gives for the mapping holding addr, in KiB. */
 static long page_kb_at(const void *addr)
 {
@@ -331,15 +296,13 @@ static int huge_case(uint64_t size, long *kb)
 
 UXDP_TEST(umem_hugetlb_area, serial)
 {
-	long saved = read_long(NR_HUGE), kb = 0;
+	long saved = huge_pool_begin(), kb = 0;
 	int rc = 1;
 
-	if (geteuid() != 0 || saved < 0 || read_long(FREE_HUGE) < 0) {
-		fprintf(stderr, "SKIP: needs root and 2 MiB huge pages to size the pool\n");
+	if (saved < 0)
 		return UXDP_TEST_SKIP;
-	}
 	/* No ASSERT here: the pool is put back whatever happens. */
-	if (!set_free_huge(3)) {
+	if (!huge_pool_set_free(3)) {
 		fprintf(stderr, "cannot make 3 huge pages free\n");
 		goto out;
 	}
@@ -349,13 +312,13 @@ UXDP_TEST(umem_hugetlb_area, serial)
 	if (rc != UXDP_TEST_PASS)
 		goto out;
 	rc = 1;
-	if (kb != 2048 || read_long(FREE_HUGE) != 3) {
+	if (kb != 2048 || huge_pool_free() != 3) {
 		fprintf(stderr, "UMEM on %ld KiB pages (want 2048), %ld pages free after (want 3)\n",
-			kb, read_long(FREE_HUGE));
+			kb, huge_pool_free());
 		goto out;
 	}
 	/* No page free beyond the area's own two: ordinary shared memory. */
-	if (!set_free_huge(2)) {
+	if (!huge_pool_set_free(2)) {
 		fprintf(stderr, "cannot make 2 huge pages free\n");
 		goto out;
 	}
@@ -363,14 +326,14 @@ UXDP_TEST(umem_hugetlb_area, serial)
 	if (rc != UXDP_TEST_PASS)
 		goto out;
 	rc = 1;
-	if (kb != 4 || read_long(FREE_HUGE) != 2) {
+	if (kb != 4 || huge_pool_free() != 2) {
 		fprintf(stderr, "fallback UMEM on %ld KiB pages (want 4), %ld pages free after (want 2)\n",
-			kb, read_long(FREE_HUGE));
+			kb, huge_pool_free());
 		goto out;
 	}
 	rc = UXDP_TEST_PASS;
 out:
-	if (!write_long(NR_HUGE, saved))
+	if (!huge_pool_end(saved))
 		rc = 1;
 	return rc;
 }

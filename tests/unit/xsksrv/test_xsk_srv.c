@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "huge_pool.h"
 #include "../vm/insn_build.h"
 #include "uxdp/map.h"
 #include "uxdp/vm.h"
@@ -1051,32 +1052,6 @@ UXDP_TEST(unaligned_chunks_copy_mode, fast)
 
 /* --- a UMEM on huge pages ----------------------------------------------------------------- */
 
-#define NR_HUGE	  "/proc/sys/vm/nr_hugepages"
-#define FREE_HUGE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static bool write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	bool ok = f && fprintf(f, "%ld\n", v) > 0;
-
-	if (f)
-		ok = !fclose(f) && ok;
-	return ok;
-}
-
 /* Mappings of this process on 2 MiB pages (/proc/self/smaps). */
 static int huge_mappings(void)
 {
@@ -1102,16 +1077,12 @@ static int huge_mappings(void)
  */
 UXDP_TEST(hugetlb_umem_zero_copy_rx, serial)
 {
-	long saved = read_long(NR_HUGE), nr, fr;
+	long saved = huge_pool_begin();
 	int rc = 1, before;
 
-	if (geteuid() != 0 || saved < 0 || read_long(FREE_HUGE) < 0) {
-		fprintf(stderr, "SKIP: needs root and 2 MiB huge pages to size the pool\n");
+	if (saved < 0)
 		return UXDP_TEST_SKIP;
-	}
-	nr = read_long(NR_HUGE);
-	fr = read_long(FREE_HUGE);
-	if (!write_long(NR_HUGE, nr - fr + 2) || read_long(FREE_HUGE) != 2) {
+	if (!huge_pool_set_free(2)) {
 		fprintf(stderr, "cannot make 2 huge pages free\n");
 		goto out;
 	}
@@ -1119,13 +1090,13 @@ UXDP_TEST(hugetlb_umem_zero_copy_rx, serial)
 	app_huge = true;
 	rc = rx_case(0, true);
 	app_huge = false;
-	if (rc == UXDP_TEST_PASS && (huge_mappings() != before || read_long(FREE_HUGE) != 2)) {
+	if (rc == UXDP_TEST_PASS && (huge_mappings() != before || huge_pool_free() != 2)) {
 		fprintf(stderr, "after release: %d huge mappings (want %d), %ld pages free (want 2)\n",
-			huge_mappings(), before, read_long(FREE_HUGE));
+			huge_mappings(), before, huge_pool_free());
 		rc = 1;
 	}
 out:
-	if (!write_long(NR_HUGE, saved))
+	if (!huge_pool_end(saved))
 		rc = 1;
 	return rc;
 }
