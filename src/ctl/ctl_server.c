@@ -368,7 +368,6 @@ static ssize_t recv_msg(struct uxdp_ctl_server *srv, int fd, int *fds, int *nfds
 /* Serve one message of connection c; false when the connection is to be closed. */
 static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 {
-	c->last_active = ++srv->tick;
 	struct uxdp_ctl_req req;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
@@ -380,6 +379,7 @@ static bool serve(struct uxdp_ctl_server *srv, struct conn *c)
 	int status;
 	bool ok;
 
+	c->last_active = ++srv->tick; /* the order idle connections are closed in */
 	n = recv_msg(srv, c->fd, fds, &nfds);
 	if (n == -2)
 		return true;
