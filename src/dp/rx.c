@@ -437,41 +437,44 @@ static void tx_stage(struct dp_worker *w, struct dp_rxq *rq, struct uxdp_frame *
  * run of an XDP program never changes (egress_ifindex; nr_frags/frags_size
  * stay 0 for a linear frame), and, for a program without tail calls or
  * callbacks (prog->jit_plain), the exec's run state.
- * Per frame: the buffer geometry in, the program, the geometry back, and the
- * frame goes to its verdict's part of the split.
+ * Per frame: the buffer geometry in, the program, the geometry back (unless
+ * the program cannot change it: prog->jit_keeps_geometry), and the frame
+ * goes to its verdict's part of the split.
  */
-static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct uxdp_prog *prog,
-			   uint16_t n)
+/* What the program loop of a vector leaves for the stages. */
+struct vector_split {
+	/* Four 16-bit counts (one per split) in one register: no chain through memory. */
+	uint64_t cnts, aborted, invalid, bytes;
+	uint16_t nruns, run_len;
+};
+
+/*
+ * The program over the vector, each frame to its split. Inlined once per
+ * program shape: `fast` (a JIT image with no tail calls or callbacks and no
+ * geometry changes, the common case) has no per-frame test of the shape.
+ */
+static inline __attribute__((always_inline)) void
+split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n, bool fast,
+	     struct vector_split *out)
 {
 	uint64_t (*entry)(void *, uint64_t, struct uxdp_exec *) = prog ? prog->jit_entry : NULL;
-	/* Four 16-bit counts (one per split) in one register: no chain through memory. */
 	uint64_t cnts = 0, aborted = 0, invalid = 0, bytes = 0, run_flags = 0;
-	uint16_t cnt[4], i, nruns = 0, run_len = 0;
+	uint16_t i, nruns = 0, run_len = 0;
 	const void *run_map = NO_RUN;
-	uint32_t run_key = 0;
-	uint32_t k;
+	uint32_t run_key = 0, k;
 	struct uxdp_xdp_buff *xb = &w->xb;
 	struct uxdp_exec *ex = w->ex;
-	const struct uxdp_prog *saved = ex->cur_prog;
+	const bool plain = fast || (entry && prog->jit_plain);
+	const bool keeps_geometry = fast || (entry && prog->jit_keeps_geometry);
+	const bool jit = fast || entry != NULL;
 
-	const bool plain = entry && prog->jit_plain;
-
-	if (entry) {
-		xb->ingress_ifindex = w->vec[0]->ingress_ifindex;
-		xb->rx_queue_index = w->vec[0]->rx_queue;
-		xb->egress_ifindex = 0;
-		xb->nr_frags = 0;
-		xb->frags_size = 0;
-		if (plain)
-			jit_run_state(ex, xb, prog); /* its runs do not change it */
-	}
 	for (i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
 		uint32_t act;
 		uint16_t j;
 
 		bytes += f->len;
-		if (__builtin_expect(entry != NULL, 1)) {
+		if (__builtin_expect(jit, 1)) {
 			uint8_t *data = f->buf + f->data_off;
 
 			xb->data_hard_start = f->buf;
@@ -484,7 +487,8 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 			if (!plain)
 				jit_run_state(ex, xb, prog);
 			act = (uint32_t)entry(xb, 0, ex);
-			xdp_to_frame(f, xb);
+			if (!keeps_geometry)
+				xdp_to_frame(f, xb);
 		} else {
 			act = prog ? run_one(w, prog, f, NULL) : XDP_PASS;
 		}
@@ -523,14 +527,52 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 		}
 		w->split[k][j] = f;
 	}
-	for (k = 0; k < 4; k++)
-		cnt[k] = (uint16_t)(cnts >> (16 * k));
+	out->cnts = cnts;
+	out->aborted = aborted;
+	out->invalid = invalid;
+	out->bytes = bytes;
+	out->nruns = nruns;
+	out->run_len = run_len;
+}
+
+static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct uxdp_prog *prog,
+			   uint16_t n)
+{
+	const bool jit = prog && prog->jit_entry;
+	struct uxdp_xdp_buff *xb = &w->xb;
+	struct uxdp_exec *ex = w->ex;
+	const struct uxdp_prog *saved = ex->cur_prog;
+	struct vector_split vs;
+	uint64_t cnts, aborted, invalid, bytes;
+	uint16_t cnt[4], nruns;
+	uint32_t k;
+
+	if (jit) {
+		xb->ingress_ifindex = w->vec[0]->ingress_ifindex;
+		xb->rx_queue_index = w->vec[0]->rx_queue;
+		xb->egress_ifindex = 0;
+		xb->nr_frags = 0;
+		xb->frags_size = 0;
+		if (prog->jit_plain)
+			jit_run_state(ex, xb, prog); /* its runs do not change it */
+	}
+	if (jit && prog->jit_plain && prog->jit_keeps_geometry)
+		split_vector(w, prog, n, true, &vs);
+	else
+		split_vector(w, prog, n, false, &vs);
+	cnts = vs.cnts;
+	aborted = vs.aborted;
+	invalid = vs.invalid;
+	bytes = vs.bytes;
+	nruns = vs.nruns;
 	if (nruns)
-		w->rt_len[nruns - 1] = run_len;
-	if (entry) {
+		w->rt_len[nruns - 1] = vs.run_len;
+	if (jit) {
 		ex->cur_prog = saved;
 		ex->depth = 0;
 	}
+	for (k = 0; k < 4; k++)
+		cnt[k] = (uint16_t)(cnts >> (16 * k));
 	/* Verdict counts follow from the split: ABORTED (and invalid) frames are in DROP's part. */
 	dp_stat_add(&rq->st.rx_bytes, bytes);
 	if (cnt[SPLIT_DROP] != aborted)

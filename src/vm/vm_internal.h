@@ -74,6 +74,10 @@ struct uxdp_prog {
 	 * counting, cur_prog) as they found it, so back-to-back runs on one
 	 * context set it once (the datapath's vector loop). */
 	bool jit_plain;
+	/* jit_plain, and no helper that moves data/data_meta/data_end
+	 * (bpf_xdp_adjust_head/meta/tail): a run leaves the buffer's geometry
+	 * as it found it (programs cannot store to those context fields). */
+	bool jit_keeps_geometry;
 };
 
 /* Redirect state a run leaves behind (the kernel's per-CPU bpf_redirect_info). */

@@ -282,6 +282,29 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	const uint32_t mask = xs->rx.mask;
 	uint32_t prod = xs->rx.own;
 
+	/* The common case first: aligned chunks, room for all, and every frame a
+	 * chunk of this UMEM received on the bound queue. The loop below takes
+	 * over at the first frame that is not. */
+	if (!unaligned && room >= n) {
+		for (; i < n; i++) {
+			struct uxdp_frame *f = frames[i];
+			uint64_t off = (uint64_t)(f->buf - base);
+			struct xdp_desc *d;
+
+			if (__builtin_expect(f->pool != zc_pool || f->ingress_ifindex != ifindex ||
+						     f->rx_queue != qid,
+					     0))
+				break;
+			state[off >> shift] = XSK_CHUNK_APP;
+			d = &ring[prod++ & mask];
+			d->addr = off + f->data_off;
+			d->len = f->len;
+			d->options = 0;
+			bytes += f->len;
+		}
+		room -= i;
+		done = lent = i;
+	}
 	for (; i < n; i++) {
 		struct uxdp_frame *f = frames[i];
 		uint32_t len = f->len;

@@ -169,6 +169,60 @@ static void count_pass(void *cookie, struct uxdp_port *p, struct uxdp_frame **f,
 	uxdp_frame__free_bulk(f, n, worker);
 }
 
+/* The geometry of the frames a pass handler gets (all alike here). */
+static uint32_t seen_len, seen_off, seen_meta, seen_frames;
+static void record_geometry(void *cookie, struct uxdp_port *p, struct uxdp_frame **f, uint16_t n,
+			    uint32_t worker)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		seen_len = f[i]->len;
+		seen_off = f[i]->data_off;
+		seen_meta = f[i]->meta_len;
+	}
+	seen_frames += n;
+	uxdp_frame__free_bulk(f, n, worker);
+}
+
+/*
+ * The frame leaving the program has the geometry the program left, in both
+ * modes: unchanged for a program without adjust helpers (its copy back is
+ * skipped in vector mode), moved by bpf_xdp_adjust_head/meta/tail.
+ */
+UXDP_TEST(dp_frame_geometry_follows_the_program, fast)
+{
+	const struct bpf_insn keep[] = {I_MOV64_IMM(0, XDP_PASS), I_EXIT()};
+	const struct bpf_insn adjust[] = {
+		I_MOV64_REG(6, 1),	    I_MOV64_IMM(2, 14), I_CALL(BPF_FUNC_xdp_adjust_head),
+		I_MOV64_REG(1, 6),	    I_MOV64_IMM(2, -8), I_CALL(BPF_FUNC_xdp_adjust_meta),
+		I_MOV64_REG(1, 6),	    I_MOV64_IMM(2, -4), I_CALL(BPF_FUNC_xdp_adjust_tail),
+		I_MOV64_IMM(0, XDP_PASS), I_EXIT()};
+
+	for (int mode = 0; mode < 4; mode++) {
+		bool adj = mode & 2;
+		struct uxdp_port *g = port("gen:count=100,size=64");
+		struct uxdp_dp *dp = mk_dp(1, mode & 1);
+		struct uxdp_prog *p = adj ? load(adjust, ARRAY_LEN(adjust), NULL, 0, UXDP_PROG_XDP)
+					  : load(keep, ARRAY_LEN(keep), NULL, 0, UXDP_PROG_XDP);
+
+		ASSERT_NOT_NULL(g);
+		ASSERT_NOT_NULL(p);
+		ASSERT_OK(uxdp_dp__add_port(dp, g));
+		ASSERT_OK(uxdp_dp__assign_all(dp));
+		ASSERT_OK(uxdp_dp__set_pass_handler(dp, g, record_geometry, NULL));
+		ASSERT_OK(uxdp_dp__attach(dp, g, p));
+		seen_frames = 0;
+		poll_all(dp, 1);
+		ASSERT_EQ(seen_frames, 100);
+		ASSERT_EQ(seen_len, adj ? 64 - 14 - 4 : 64);
+		ASSERT_EQ(seen_off, UXDP_FRAME_HEADROOM + (adj ? 14 : 0));
+		ASSERT_EQ(seen_meta, adj ? 8 : 0);
+		uxdp_prog__put(p);
+		uxdp_dp__free(dp);
+		uxdp_port__close(g);
+	}
+	return UXDP_TEST_PASS;
+}
+
 UXDP_TEST(dp_vector_and_per_packet_agree, fast)
 {
 	struct uxdp_dp_queue_stats s[2];
