@@ -65,17 +65,20 @@
  * -lxdp. The UMEM area an application passes to uxdp_xsk_umem__create() must
  * be page-aligned (the kernel asks the same); the library moves it onto shared
  * memory in place, keeping its contents and its address. Differences from the
- * kernel: getsockopt(SOL_XDP) on the fd goes through uxdp_xsk_getsockopt()
- * (the compat header maps it), ifname names a uxdpd port, and unaligned
+ * kernel: getsockopt(SOL_XDP), sendto(), recvfrom() and poll() on the fd go
+ * through uxdp_xsk_getsockopt(), uxdp_xsk_sendto(), uxdp_xsk_recvfrom() and
+ * uxdp_xsk_poll() (the compat header maps them), ifname names a uxdpd port, and unaligned
  * chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) are at most 4096 bytes.
  */
 #ifndef UXDP_XSK_H
 #define UXDP_XSK_H
 
 #include <linux/if_xdp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "common.h"
 
@@ -398,6 +401,38 @@ UXDP_API bool uxdp_xsk_socket__zero_copy(const struct uxdp_xsk_socket *xsk);
  */
 UXDP_API int uxdp_xsk_getsockopt(int fd, int level, int optname, void *optval,
 				 socklen_t *optlen);
+
+/**
+ * @brief sendto() that kicks uxdpd for a uxdp socket fd, as the kernel's TX
+ * kick does: buf and len are ignored; MSG_DONTWAIT is required (EOPNOTSUPP
+ * otherwise, as with the kernel), a socket without a tx ring fails with
+ * ENOBUFS, one whose daemon is gone with ENXIO. Any other fd goes to sendto().
+ * <xdp/xsk.h> of the compat directory routes sendto() here.
+ * @return 0, or -1 with errno
+ */
+UXDP_API ssize_t uxdp_xsk_sendto(int fd, const void *buf, size_t len, int flags,
+				 const struct sockaddr *dest, socklen_t dest_len);
+
+/**
+ * @brief recvfrom() that is the fill-ring wake-up for a uxdp socket fd, as
+ * with the kernel: when the fill ring asks for a wake-up
+ * (XDP_RING_NEED_WAKEUP, or always for a socket sharing another's fill ring),
+ * uxdpd is kicked; nothing is read (buf is ignored) and the result is 0.
+ * MSG_DONTWAIT is required (EOPNOTSUPP otherwise). Any other fd goes to
+ * recvfrom(). Calling recvfrom() itself on a uxdp socket fd would read
+ * uxdpd's poll() wake-ups instead: use this (the compat <xdp/xsk.h> does).
+ * @return 0, or -1 with errno (ENXIO: uxdpd is gone)
+ */
+UXDP_API ssize_t uxdp_xsk_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+				   socklen_t *src_len);
+
+/**
+ * @brief poll() that first kicks uxdpd for every uxdp socket fd in fds whose
+ * fill or tx ring asks for a wake-up (the kernel's poll() on an AF_XDP socket
+ * does the same), then polls. POLLIN on a uxdp socket fd means its rx ring
+ * has entries (see above).
+ */
+UXDP_API int uxdp_xsk_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 
 /**
  * @brief Put this socket at key in the xskmap named map_name of the program

@@ -136,8 +136,9 @@ void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame
 void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame **frames,
 			 uint16_t n, struct uxdp_map *map, uint32_t key);
 int uxdp_xsk_dp_poll(struct dp_worker *w);
-/* Ask (need) or stop asking the worker's sockets for TX kicks; returns work
- * found meanwhile (then the worker must not sleep). */
+/* Ask (need) or stop asking the worker's sockets for kicks (XDP_RING_NEED_WAKEUP
+ * on their TX and fill rings); returns TX work found meanwhile (then the worker
+ * must not sleep). */
 int uxdp_xsk_dp_need_wakeup(struct dp_worker *w, bool need);
 
 /* rx.c: one poll round of a worker. */

@@ -66,6 +66,10 @@ struct uxdp_xsk_socket {
 	pthread_mutex_t lock;
 	uint32_t consumed;
 	uint32_t *signals, *drained; /* the rx ring's words, NULL without an rx ring */
+	/* XDP_RING_NEED_WAKEUP words for uxdp_xsk_recvfrom()/poll(): the fill
+	 * ring's (NULL when it is shared with an earlier socket: not known
+	 * here) and the tx ring's (NULL without a tx ring). */
+	uint32_t *fill_flags, *tx_flags;
 };
 
 static const struct uxdp_xsk_umem_config umem_defaults = {
@@ -615,8 +619,26 @@ static void sockets_add(struct uxdp_xsk_socket *s)
 		sockets = n;
 		sockets_cap = cap;
 	}
-	sockets[sockets_n++] = s;
+	sockets[sockets_n] = s;
+	__atomic_store_n(&sockets_n, sockets_n + 1, __ATOMIC_RELAXED); /* see socket_of_fd() */
 	pthread_mutex_unlock(&sockets_lock);
+}
+
+/* The live socket whose fd this is, or NULL. Its use after the lookup is the
+ * caller's business, as with any fd: a socket deleted meanwhile is a bug of
+ * the application's (the kernel's fd would be gone too). */
+static struct uxdp_xsk_socket *socket_of_fd(int fd)
+{
+	struct uxdp_xsk_socket *s = NULL;
+
+	if (fd < 0 || !__atomic_load_n(&sockets_n, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&sockets_lock);
+	for (size_t i = 0; i < sockets_n; i++)
+		if (sockets[i]->fd == fd)
+			s = sockets[i];
+	pthread_mutex_unlock(&sockets_lock);
+	return s;
 }
 
 static void sockets_del(struct uxdp_xsk_socket *s)
@@ -624,7 +646,8 @@ static void sockets_del(struct uxdp_xsk_socket *s)
 	pthread_mutex_lock(&sockets_lock);
 	for (size_t i = 0; i < sockets_n; i++)
 		if (sockets[i] == s) {
-			sockets[i] = sockets[--sockets_n];
+			sockets[i] = sockets[sockets_n - 1];
+			__atomic_store_n(&sockets_n, sockets_n - 1, __ATOMIC_RELAXED);
 			break;
 		}
 	pthread_mutex_unlock(&sockets_lock);
@@ -794,8 +817,10 @@ static int xsk_create(struct uxdp_xsk_socket **xsk_ptr, const char *ifname, uint
 		s->signals = rx->r.signals;
 		s->drained = rx->r.drained;
 	}
-	if (tx)
+	if (tx) {
 		uxdp_xsk_ring_attach(&tx->r, (char *)s->rt_mem + tx_off, tx_n, true);
+		s->tx_flags = tx->r.flags;
+	}
 
 	pthread_mutex_lock(&s->lock);
 	err = xsk_call(s, &msg, sizeof(msg), fds, nfds, &text);
@@ -815,8 +840,10 @@ static int xsk_create(struct uxdp_xsk_socket **xsk_ptr, const char *ifname, uint
 	if (src == FQ_OWN) {
 		uxdp_xsk_ring_attach(&fill->r, s->fq_mem, fill_n, true);
 		uxdp_xsk_ring_attach(&comp->r, (char *)s->fq_mem + fq_comp_off, comp_n, false);
+		s->fill_flags = fill->r.flags;
 		close(fq_fd);
 	} else if (src == FQ_UMEM) {
+		s->fill_flags = (uint32_t *)((char *)umem->fq_mem + UXDP_XSK_RING_OFF_FLAGS);
 		if (fill && fill != umem->fill_save)
 			*fill = *umem->fill_save;
 		if (comp && comp != umem->comp_save)
@@ -864,13 +891,8 @@ int uxdp_xsk_getsockopt(int fd, int level, int optname, void *optval, socklen_t 
 	struct uxdp_xsk_stats st;
 	int err;
 
-	if (level == SOL_XDP) {
-		pthread_mutex_lock(&sockets_lock);
-		for (size_t i = 0; i < sockets_n; i++)
-			if (sockets[i]->fd == fd)
-				s = sockets[i];
-		pthread_mutex_unlock(&sockets_lock);
-	}
+	if (level == SOL_XDP)
+		s = socket_of_fd(fd);
 	if (!s) /* not ours: what the kernel says about it (a kernel AF_XDP fd works too) */
 		return getsockopt(fd, level, optname, optval, optlen);
 	if (!optval || !optlen) {
@@ -1060,4 +1082,73 @@ int uxdp_xsk_socket__update_xskmap_key(struct uxdp_xsk_socket *xsk, const char *
 		uxdp_pr(UXDP_WARN, "uxdpd refused the xskmap key %u: %s\n", key, text);
 	free(text);
 	return err;
+}
+
+/* --- kicks: sendto(), recvfrom(), poll() ------------------------------------------------- */
+
+static bool wants_kick(const uint32_t *flags)
+{
+	return flags && (__atomic_load_n(flags, __ATOMIC_SEQ_CST) & XDP_RING_NEED_WAKEUP);
+}
+
+/*
+ * A zero-length message: uxdpd wakes the socket's worker. A full socket
+ * buffer means kicks are already queued (nothing lost); a connection uxdpd
+ * has closed means the socket is no longer bound (the kernel's ENXIO).
+ */
+static int kick(struct uxdp_xsk_socket *s)
+{
+	if (send(s->fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL) == 0 || errno == EAGAIN ||
+	    errno == EINTR)
+		return 0;
+	if (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)
+		errno = ENXIO;
+	return -1;
+}
+
+ssize_t uxdp_xsk_sendto(int fd, const void *buf, size_t len, int flags,
+			const struct sockaddr *dest, socklen_t dest_len)
+{
+	struct uxdp_xsk_socket *s = socket_of_fd(fd);
+
+	if (!s)
+		return sendto(fd, buf, len, flags, dest, dest_len);
+	if (!(flags & MSG_DONTWAIT)) {
+		errno = EOPNOTSUPP; /* the kernel's answer: an AF_XDP kick never blocks */
+		return -1;
+	}
+	if (!s->tx_flags) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return kick(s) ? -1 : 0;
+}
+
+ssize_t uxdp_xsk_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+			  socklen_t *src_len)
+{
+	struct uxdp_xsk_socket *s = socket_of_fd(fd);
+
+	if (!s)
+		return recvfrom(fd, buf, len, flags, src, src_len);
+	if (!(flags & MSG_DONTWAIT)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	/* Nothing is read from the connection: its zero-length messages are
+	 * poll() wake-ups, which the rx ring's drain accounts for. */
+	if (!s->fill_flags || wants_kick(s->fill_flags))
+		return kick(s) ? -1 : 0;
+	return 0;
+}
+
+int uxdp_xsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	for (nfds_t i = 0; i < nfds; i++) {
+		struct uxdp_xsk_socket *s = socket_of_fd(fds[i].fd);
+
+		if (s && (wants_kick(s->fill_flags) || wants_kick(s->tx_flags)))
+			(void)kick(s); /* poll() reports a dead daemon itself (POLLHUP) */
+	}
+	return poll(fds, nfds, timeout);
 }

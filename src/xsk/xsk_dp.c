@@ -724,6 +724,13 @@ int uxdp_xsk_dp_need_wakeup(struct dp_worker *w, bool need)
 			if (need && ring_cons_avail(&xs->tx, 1))
 				work = 1;
 		}
+		/* The fill ring too: an application that refills it while we sleep
+		 * kicks us (recvfrom() or poll(), see uxdp_xsk_recvfrom()). Entries
+		 * that came in before the flag was up are found by the last round
+		 * the worker makes before it sleeps. */
+		if (xs->xp->fq.size && xs->need_wakeup)
+			__atomic_store_n(xs->xp->fq.flags, need ? XDP_RING_NEED_WAKEUP : 0,
+					 __ATOMIC_SEQ_CST);
 		if (need && xs->rx.size &&
 		    __atomic_load_n(xs->rx.consumer, __ATOMIC_RELAXED) != xs->rx.own)
 			send_wakeup(xs);

@@ -272,7 +272,26 @@ def case_poll():
         d.stop()
 
 
+def case_fill_kick(how):
+    """idle-sleep: a zero-copy socket with an empty fill ring starves the generator, the
+    worker sleeps with XDP_RING_NEED_WAKEUP on the fill ring, and the client fills the ring
+    and kicks once -- the kernel's recvfrom() or poll() idiom, through
+    uxdp_xsk_recvfrom()/uxdp_xsk_poll() -- which uxdpd counts; 1000 frames arrive.
+    (That the kick, not the sleep's end, wakes the worker: tests/unit/xsksrv
+    need_wakeup_fill_kick, with a 10 s sleep.)"""
+    d = Daemon("workers 1\nidle-sleep 1000000\nport g0 gen:size=64,flows=2\n")
+    try:
+        r = probe("kick", "g0", "1000", how, timeout=60)
+        if r["received"] != 1000 or r["kicks"] != 1 or r["ms"] >= 20000:
+            fail(f"fill-ring kick by {how}: {r} (want 1000 frames after exactly one kick)")
+        no_sockets_and_pools_home("g0")
+    finally:
+        d.stop()
+
+
 CASES = {
+    "fill_kick_recvfrom": lambda: case_fill_kick("recvfrom"),
+    "fill_kick_poll": lambda: case_fill_kick("poll"),
     "poll": case_poll,
     "example_kernel": case_example_kernel,
     "need_wakeup": case_need_wakeup,

@@ -14,6 +14,12 @@
  *   hold PORT QUEUE copy|zc         receive until killed (for kill -9)
  *   pollwait PORT COUNT             receive COUNT frames, sleeping in poll() with no
  *                                   timeout whenever the ring is empty
+ *   kick PORT COUNT recvfrom|poll   bind zero-copy with need_wakeup and an empty
+ *                                   fill ring; once uxdpd's sleeping worker asks
+ *                                   for a fill-ring wake-up, fill the ring, wake
+ *                                   it once (uxdp_xsk_recvfrom() or
+ *                                   uxdp_xsk_poll()) and receive COUNT frames
+ *                                   (at most 2048) within 20 s, with no other kick
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "uxdp/xsk.h"
@@ -56,6 +63,8 @@ static void fill_n(struct uxdp_xsk_ring_prod *fq, uint64_t first, uint32_t n)
 	uxdp_xsk_ring_prod__submit(fq, n);
 }
 
+static uint32_t setup_fill = 2048; /* fill entries setup() gives before binding */
+
 static void setup(struct probe *p, const char *port, uint32_t queue, uint16_t flags,
 		  bool bad_fill_first)
 {
@@ -80,7 +89,8 @@ static void setup(struct probe *p, const char *port, uint32_t queue, uint16_t fl
 		*uxdp_xsk_ring_prod__fill_addr(&p->fill, idx + 1) = UINT64_MAX;
 		uxdp_xsk_ring_prod__submit(&p->fill, 2);
 	}
-	fill_n(&p->fill, 0, bad_fill_first ? 2046 : 2048);
+	if (setup_fill)
+		fill_n(&p->fill, 0, bad_fill_first ? setup_fill - 2 : setup_fill);
 	rc = uxdp_xsk_socket__create(&p->xsk, port, queue, p->umem, &p->rx, &p->tx, &sc);
 	if (rc)
 		die("socket__create", rc);
@@ -100,7 +110,7 @@ static uint64_t rx_loop(struct probe *p, uint64_t count, uint64_t *bytes)
 		if (!n) {
 			struct pollfd pfd = {.fd = uxdp_xsk_socket__fd(p->xsk), .events = POLLIN};
 
-			if (!poll(&pfd, 1, 100) && !count && got && ++idle == 10)
+			if (!uxdp_xsk_poll(&pfd, 1, 100) && !count && got && ++idle == 10)
 				break;
 			continue;
 		}
@@ -267,7 +277,7 @@ static int cmd_pollwait(const char *port, uint64_t count)
 		if (!n) {
 			struct pollfd pfd = {.fd = uxdp_xsk_socket__fd(p.xsk), .events = POLLIN};
 
-			if (poll(&pfd, 1, -1) < 0)
+			if (uxdp_xsk_poll(&pfd, 1, -1) < 0)
 				die("poll", errno);
 			sleeps++;
 			continue;
@@ -290,12 +300,71 @@ static int cmd_pollwait(const char *port, uint64_t count)
 	return 0;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static int cmd_kick(const char *port, uint64_t count, const char *how)
+{
+	struct uxdp_xsk_stats st;
+	struct probe p;
+	uint64_t got = 0, t0, waited = 0;
+	int fd;
+
+	if (count > 2048 || (strcmp(how, "recvfrom") && strcmp(how, "poll")))
+		die("kick: COUNT <= 2048, recvfrom or poll", EINVAL);
+	setup_fill = 0;
+	setup(&p, port, 0, XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP, false);
+	fd = uxdp_xsk_socket__fd(p.xsk);
+	/* Nothing to receive into: the worker idles, then sleeps and asks. */
+	for (t0 = now_ms(); !uxdp_xsk_ring_prod__needs_wakeup(&p.fill); usleep(1000))
+		if (now_ms() - t0 > 10000)
+			die("the fill ring never asked for a wake-up", ETIMEDOUT);
+	waited = now_ms() - t0;
+	fill_n(&p.fill, 0, 2048);
+	t0 = now_ms();
+	if (!strcmp(how, "recvfrom")) {
+		if (uxdp_xsk_recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL))
+			die("recvfrom", errno);
+	} else {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		if (uxdp_xsk_poll(&pfd, 1, 20000) < 0)
+			die("poll", errno);
+	}
+	while (got < count && now_ms() - t0 < 20000) {
+		uint32_t idx, want = count - got < 64 ? (uint32_t)(count - got) : 64;
+		uint32_t n = uxdp_xsk_ring_cons__peek(&p.rx, want, &idx);
+
+		if (!n) {
+			usleep(1000); /* no system call uxdpd would see */
+			continue;
+		}
+		uxdp_xsk_ring_cons__release(&p.rx, n);
+		got += n;
+	}
+	if (uxdp_xsk_socket__get_stats(p.xsk, &st))
+		die("get_stats", errno);
+	printf("{\"received\":%" PRIu64 ",\"ms\":%" PRIu64 ",\"asked_after_ms\":%" PRIu64
+	       ",\"kicks\":%" PRIu64 "}\n",
+	       got, now_ms() - t0, waited, st.kicks);
+	uxdp_xsk_socket__delete(p.xsk);
+	uxdp_xsk_umem__delete(p.umem);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	alarm(120); /* never outlive a test that gave up on us */
 	if (argc == 6 && !strcmp(argv[1], "rx"))
 		return cmd_rx(argv[2], (uint32_t)atoi(argv[3]), strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "kick"))
+		return cmd_kick(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "shared"))
 		return cmd_shared(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "hostile"))

@@ -64,7 +64,7 @@ static void count(struct qstate *s, unsigned int n)
 
 static void kick(struct qstate *s)
 {
-	sendto(uxdp_xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
+	uxdp_xsk_sendto(uxdp_xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
 static void fill_frames(struct qstate *s, unsigned int want)
@@ -104,9 +104,9 @@ static void rx_idle(struct qstate *s)
 	struct pollfd p = {.fd = uxdp_xsk_socket__fd(s->xsk), .events = POLLIN};
 
 	if (s->cfg->poll)
-		poll(&p, 1, 100);
+		uxdp_xsk_poll(&p, 1, 100);
 	else if (s->cfg->busy_poll || uxdp_xsk_ring_prod__needs_wakeup(&s->fill))
-		recvfrom(p.fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		uxdp_xsk_recvfrom(p.fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
 static void rx_batch(struct qstate *s)
@@ -168,7 +168,7 @@ static void tx_batch(struct qstate *s)
 	} else if (s->cfg->poll) {
 		struct pollfd p = {.fd = uxdp_xsk_socket__fd(s->xsk), .events = POLLOUT};
 
-		poll(&p, 1, 10);
+		uxdp_xsk_poll(&p, 1, 10);
 	}
 	complete(s);
 }

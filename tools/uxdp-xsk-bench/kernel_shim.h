@@ -41,6 +41,9 @@
 #define uxdp_xsk_socket__create		 xsk_socket__create
 #define uxdp_xsk_socket__delete		 xsk_socket__delete
 #define uxdp_xsk_socket__fd		 xsk_socket__fd
+#define uxdp_xsk_sendto			 sendto
+#define uxdp_xsk_recvfrom		 recvfrom
+#define uxdp_xsk_poll			 poll
 
 static inline bool uxdp_xsk_socket__zero_copy(const struct xsk_socket *xsk)
 {

@@ -53,6 +53,7 @@ struct fake {
 	char map[UXDP_CTL_NAME_MAX];
 	uint32_t key;
 	int conns_closed;
+	int kicks; /* zero-length messages from clients */
 	int conn_bind[MAX_CONNS]; /* index in binds, per connection */
 };
 
@@ -108,6 +109,8 @@ static void serve_msg(struct fake *f, int slot, int fd)
 				close(fd);
 				__atomic_fetch_add(&f->conns_closed, 1, __ATOMIC_RELEASE);
 				f->conn_bind[slot] = -2;
+			} else {
+				__atomic_fetch_add(&f->kicks, 1, __ATOMIC_RELEASE);
 			}
 		}
 		return;
@@ -729,6 +732,90 @@ UXDP_TEST(socket_drain_wakeups, fast)
 	ASSERT_EQ(poll(&p, 1, 0), 0);
 	/* a kick (the TX sendto) goes to the daemon and changes nothing here */
 	ASSERT_EQ(send(fd, NULL, 0, MSG_DONTWAIT | MSG_NOSIGNAL), 0);
+	uxdp_xsk_socket__delete(s);
+	fake_stop(&f);
+	app_free(&a);
+	return UXDP_TEST_PASS;
+}
+
+/* Kicks seen by the fake daemon once it has answered a request sent after them
+ * (one connection: messages are served in order). */
+static int kicks_after_barrier(struct fake *f, struct uxdp_xsk_socket *s)
+{
+	if (stats_then(f, s, 0, 0, 0))
+		return -1;
+	return __atomic_load_n(&f->kicks, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * sendto()/recvfrom()/poll() on a socket fd, as on a kernel AF_XDP socket:
+ * sendto kicks always, recvfrom and poll only when a ring asks
+ * (XDP_RING_NEED_WAKEUP, as uxdpd's sleeping worker sets it); both need
+ * MSG_DONTWAIT; recvfrom reads nothing (uxdpd's poll() wake-ups stay queued
+ * for the drain); other fds get the calls themselves.
+ */
+UXDP_TEST(socket_kicks, fast)
+{
+	struct uxdp_xsk_socket *s = NULL;
+	struct pollfd p;
+	struct fake f;
+	struct app a;
+	uint32_t idx;
+	int fd, sp[2];
+	char c = 0;
+
+	ASSERT_OK(fake_start(&f));
+	ASSERT_OK(app_umem(&a));
+	ASSERT_OK(uxdp_xsk_socket__create(&s, "veth0", 0, a.umem, &a.rx, &a.tx, NULL));
+	fd = uxdp_xsk_socket__fd(s);
+
+	ASSERT_EQ(uxdp_xsk_sendto(fd, NULL, 0, 0, NULL, 0), -1);
+	ASSERT_EQ(errno, EOPNOTSUPP);
+	ASSERT_EQ(uxdp_xsk_recvfrom(fd, NULL, 0, 0, NULL, NULL), -1);
+	ASSERT_EQ(errno, EOPNOTSUPP);
+	ASSERT_EQ(kicks_after_barrier(&f, s), 0);
+
+	/* the TX kick: always; buf and len are not sent */
+	ASSERT_EQ(uxdp_xsk_sendto(fd, "xyz", 3, MSG_DONTWAIT, NULL, 0), 0);
+	ASSERT_EQ(kicks_after_barrier(&f, s), 1);
+
+	/* no ring asks: recvfrom and poll do not kick */
+	ASSERT_EQ(uxdp_xsk_recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL), 0);
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	ASSERT_EQ(uxdp_xsk_poll(&p, 1, 0), 0);
+	ASSERT_EQ(kicks_after_barrier(&f, s), 1);
+
+	/* the fill ring asks: recvfrom kicks and reads nothing, so a queued wake-up
+	 * is still there for poll() and the drain */
+	ASSERT_OK(stats_then(&f, s, 1, 0, 0));
+	__atomic_store_n(a.fill.r.flags, XDP_RING_NEED_WAKEUP, __ATOMIC_RELEASE);
+	ASSERT_TRUE(uxdp_xsk_ring_prod__needs_wakeup(&a.fill));
+	ASSERT_EQ(uxdp_xsk_recvfrom(fd, &c, 1, MSG_DONTWAIT, NULL, NULL), 0);
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(uxdp_xsk_ring_cons__peek(&a.rx, 16, &idx), 0);
+	ASSERT_EQ(*a.rx.r.drained, *a.rx.r.signals);
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+	ASSERT_EQ(kicks_after_barrier(&f, s), 2);
+
+	/* poll kicks for the fill ring, then for the tx ring alone */
+	ASSERT_EQ(uxdp_xsk_poll(&p, 1, 0), 0);
+	ASSERT_EQ(kicks_after_barrier(&f, s), 3);
+	__atomic_store_n(a.fill.r.flags, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(a.tx.r.flags, XDP_RING_NEED_WAKEUP, __ATOMIC_RELEASE);
+	ASSERT_EQ(uxdp_xsk_poll(&p, 1, 0), 0);
+	ASSERT_EQ(uxdp_xsk_recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL), 0); /* fill: no */
+	ASSERT_EQ(kicks_after_barrier(&f, s), 4);
+
+	/* any other fd: the calls themselves */
+	ASSERT_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp));
+	ASSERT_EQ(uxdp_xsk_sendto(sp[0], "q", 1, MSG_DONTWAIT, NULL, 0), 1);
+	p = (struct pollfd){.fd = sp[1], .events = POLLIN};
+	ASSERT_EQ(uxdp_xsk_poll(&p, 1, 1000), 1);
+	ASSERT_EQ(uxdp_xsk_recvfrom(sp[1], &c, 1, 0, NULL, NULL), 1);
+	ASSERT_EQ(c, 'q');
+	close(sp[0]);
+	close(sp[1]);
+
 	uxdp_xsk_socket__delete(s);
 	fake_stop(&f);
 	app_free(&a);

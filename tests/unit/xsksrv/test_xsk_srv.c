@@ -851,6 +851,58 @@ UXDP_TEST(need_wakeup_kick, slow)
 	return UXDP_TEST_PASS;
 }
 
+/* The same for the fill ring: a zero-copy queue with nothing to receive into
+ * idles, the worker sleeps with NEED_WAKEUP on the fill ring, and the
+ * application's refill plus kick brings the packets (10 s without the kick). */
+UXDP_TEST(need_wakeup_fill_kick, slow)
+{
+	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .no_pin = true, .idle_sleep_us = 10000000);
+	struct uxdp_dp_worker_stats ws;
+	struct uxdp_xsk_stats st;
+	struct uxdp_xsk_srv *xs;
+	char err[256];
+	struct rig r;
+	struct app a;
+	int i;
+
+	r.port = uxdp_port__open("gen:count=100,size=64,flows=1", NULL);
+	ASSERT_NOT_NULL(r.port);
+	r.dp = uxdp_dp__new(&o);
+	ASSERT_NOT_NULL(r.dp);
+	ASSERT_OK(uxdp_dp__add_port(r.dp, r.port));
+	ASSERT_OK(uxdp_dp__assign_all(r.dp));
+	ASSERT_OK(app_init(&a, XDP_USE_NEED_WAKEUP));
+	/* Bound before the worker runs: gen's 100 packets all wait for chunks. */
+	xs = bind_app(&r, &a, err, sizeof(err)); /* zero-copy, the fill ring empty */
+	ASSERT_NOT_NULL(xs);
+	ASSERT_OK(uxdp_dp__start(r.dp));
+	for (i = 0; i < 5000; i++) {
+		uxdp_dp__get_worker_stats(r.dp, 0, &ws);
+		if (ws.sleeps && (__atomic_load_n(ring_word(FQ(&a), UXDP_XSK_RING_OFF_FLAGS),
+						  __ATOMIC_SEQ_CST) & XDP_RING_NEED_WAKEUP))
+			break;
+		usleep(1000);
+	}
+	ASSERT_TRUE(ws.sleeps > 0);
+	ASSERT_TRUE(*ring_word(FQ(&a), UXDP_XSK_RING_OFF_FLAGS) & XDP_RING_NEED_WAKEUP);
+	ASSERT_EQ(avail(RX(&a)), 0);
+	for (uint32_t c = 0; c < 200; c++)
+		prod_u64(FQ(&a), (uint64_t)(c + 10) * CHUNK);
+	uxdp_xsk_srv_kick(xs);
+	for (i = 0; i < 5000 && avail(RX(&a)) < 100; i++)
+		usleep(1000);
+	ASSERT_EQ(avail(RX(&a)), 100);
+	uxdp_xsk_srv_stats(xs, &st);
+	ASSERT_EQ(st.kicks, 1);
+	ASSERT_EQ(st.rx_packets, 100);
+	release(RX(&a), 100);
+	uxdp_xsk_srv_release(xs);
+	uxdp_dp__stop(r.dp);
+	rig_fini(&r);
+	app_fini(&a);
+	return UXDP_TEST_PASS;
+}
+
 /* A program attached after the bind gets the bound sockets in its xskmaps
  * (what uxdpd does on ATTACH), and the default program gives way to it. */
 UXDP_TEST(fill_maps_on_attach, fast)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <linux/if_xdp.h>
 #include <linux/types.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -85,8 +86,23 @@ static inline const __u64 *xsk_ring_cons__comp_addr(const struct xsk_ring_cons *
  * getsockopt() unchanged. <sys/socket.h> is included first, so its
  * declaration is not rewritten. #undef getsockopt after this header to opt out.
  */
+#ifndef UXDP_COMPAT_NO_SOCKET_CALLS
 #define getsockopt(fd, level, optname, optval, optlen)                                             \
 	uxdp_xsk_getsockopt(fd, level, optname, optval, optlen)
+
+/*
+ * The kicks: sendto() (TX), recvfrom() (fill ring) and poll() on a uxdp
+ * socket fd reach uxdpd as they reach the driver on a kernel AF_XDP socket;
+ * on any other fd they are the calls themselves. Like getsockopt() above,
+ * #undef one after this header to opt out (or define
+ * UXDP_COMPAT_NO_SOCKET_CALLS before it to keep all four unmapped).
+ */
+#define sendto(fd, buf, len, flags, dest, dest_len)                                                \
+	uxdp_xsk_sendto(fd, buf, len, flags, dest, dest_len)
+#define recvfrom(fd, buf, len, flags, src, src_len)                                                \
+	uxdp_xsk_recvfrom(fd, buf, len, flags, src, src_len)
+#define poll(fds, nfds, timeout) uxdp_xsk_poll(fds, nfds, timeout)
+#endif
 
 /*
  * uxdpd puts every socket into the xskmaps of its port's program itself (at
