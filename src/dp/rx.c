@@ -449,14 +449,36 @@ struct vector_split {
 };
 
 /*
- * The program over the vector, each frame to its split. Inlined once per
- * program shape: `fast` (a JIT image with no tail calls or callbacks and no
- * geometry changes, the common case) has no per-frame test of the shape.
+ * Program shapes the vector loop is inlined for. The FAST ones are JIT images
+ * with no tail calls or callbacks that cannot change the geometry
+ * (jit_plain, jit_keeps_geometry): no per-frame test of the shape. Of those,
+ * a program whose context reaches no helper (ctx_private) gets only the
+ * fields it reads set per frame: data, data_end and data_meta when it reads
+ * any of them (FAST_DATA), none at all when it reads only what is the same
+ * for the whole vector (FAST_NONE: the queue, the port).
  */
-static inline __attribute__((always_inline)) void
-split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n, bool fast,
-	     struct vector_split *out)
+enum vector_shape { SHAPE_ANY, SHAPE_FAST_ALL, SHAPE_FAST_DATA, SHAPE_FAST_NONE };
+
+#define XDP_MD_GEOMETRY                                                                            \
+	((1u << (offsetof(struct xdp_md, data) / 4)) |                                            \
+	 (1u << (offsetof(struct xdp_md, data_end) / 4)) |                                        \
+	 (1u << (offsetof(struct xdp_md, data_meta) / 4)))
+
+static enum vector_shape shape_of(const struct uxdp_prog *prog)
 {
+	if (!prog || !prog->jit_entry || !prog->jit_plain || !prog->jit_keeps_geometry)
+		return SHAPE_ANY;
+	if (!prog->ctx_private)
+		return SHAPE_FAST_ALL;
+	return prog->ctx_reads & XDP_MD_GEOMETRY ? SHAPE_FAST_DATA : SHAPE_FAST_NONE;
+}
+
+/* The program over the vector, each frame to its split (inlined per shape). */
+static inline __attribute__((always_inline)) void
+split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
+	     enum vector_shape shape, struct vector_split *out)
+{
+	const bool fast = shape != SHAPE_ANY;
 	uint64_t (*entry)(void *, uint64_t, struct uxdp_exec *) = prog ? prog->jit_entry : NULL;
 	uint64_t cnts = 0, aborted = 0, invalid = 0, bytes = 0, run_flags = 0;
 	uint16_t i, nruns = 0, run_len = 0;
@@ -475,13 +497,17 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n, bool
 
 		bytes += f->len;
 		if (__builtin_expect(jit, 1)) {
-			uint8_t *data = f->buf + f->data_off;
+			if (shape != SHAPE_FAST_NONE) {
+				uint8_t *data = f->buf + f->data_off;
 
-			xb->data_hard_start = f->buf;
-			xb->data = data;
-			xb->data_meta = data - f->meta_len;
-			xb->data_end = data + f->len;
-			xb->frame_sz = f->buf_sz;
+				xb->data = data;
+				xb->data_meta = data - f->meta_len;
+				xb->data_end = data + f->len;
+			}
+			if (shape == SHAPE_ANY || shape == SHAPE_FAST_ALL) {
+				xb->data_hard_start = f->buf;
+				xb->frame_sz = f->buf_sz;
+			}
 			/* A program with tail calls or callbacks may leave any of it
 			 * changed: set it again for every run. */
 			if (!plain)
@@ -556,10 +582,19 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 		if (prog->jit_plain)
 			jit_run_state(ex, xb, prog); /* its runs do not change it */
 	}
-	if (jit && prog->jit_plain && prog->jit_keeps_geometry)
-		split_vector(w, prog, n, true, &vs);
-	else
-		split_vector(w, prog, n, false, &vs);
+	switch (shape_of(prog)) {
+	case SHAPE_FAST_NONE:
+		split_vector(w, prog, n, SHAPE_FAST_NONE, &vs);
+		break;
+	case SHAPE_FAST_DATA:
+		split_vector(w, prog, n, SHAPE_FAST_DATA, &vs);
+		break;
+	case SHAPE_FAST_ALL:
+		split_vector(w, prog, n, SHAPE_FAST_ALL, &vs);
+		break;
+	default:
+		split_vector(w, prog, n, SHAPE_ANY, &vs);
+	}
 	cnts = vs.cnts;
 	aborted = vs.aborted;
 	invalid = vs.invalid;

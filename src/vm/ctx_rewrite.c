@@ -334,8 +334,30 @@ static int check_reads(struct uxdp_prog *prog, struct ctx_pass *p, char *log, si
 	return 0;
 }
 
+/* Does a call at insn hand the context on (a helper with a context argument,
+ * or a kfunc, whose arguments we do not know)? */
+static bool call_takes_ctx(const struct uxdp_prog *prog, const struct bpf_insn *insn)
+{
+	const struct uxdp_helper_proto *proto;
+
+	if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg == BPF_PSEUDO_CALL)
+		return false;
+	if (insn->src_reg != 0)
+		return true;
+	proto = uxdp_helper_proto(insn->imm, prog->type);
+	if (!proto)
+		return true;
+	for (int a = 0; a < 5; a++)
+		if (proto->args[a] == UXDP_ARG_PTR_TO_CTX)
+			return true;
+	return false;
+}
+
 static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t log_size)
 {
+	bool private = true;
+	uint8_t reads = 0;
+
 	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
 		struct bpf_insn *insn = &prog->insns[i];
 		uint8_t cls = BPF_CLASS(insn->code), kind, size;
@@ -347,6 +369,8 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 		}
 		if (!p->seen[i])
 			continue; /* unreachable: never runs */
+		if (call_takes_ctx(prog, insn))
+			private = false;
 		if (cls == BPF_ST || cls == BPF_STX) {
 			kind = p->in[i].reg[insn->dst_reg];
 			if (kind & (K_CTX | K_MODCTX)) {
@@ -369,8 +393,10 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 			 * time whether such a load hits the context and translate it.
 			 */
 			if (BPF_SIZE(insn->code) == BPF_W && BPF_MODE(insn->code) == BPF_MEM &&
-			    xdp_md_field(prog, insn->off, &size, &new_off))
+			    xdp_md_field(prog, insn->off, &size, &new_off)) {
 				prog->insn_flags[i] |= UXDP_INSN_MAYBE_CTX;
+				private = false;
+			}
 			continue;
 		}
 		if (!(kind & (K_CTX | K_MODCTX)))
@@ -394,9 +420,12 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 				 i, insn->off, size_bytes(insn->code));
 			return -EACCES;
 		}
+		reads |= (uint8_t)(1u << (insn->off / 4));
 		insn->code = BPF_LDX | BPF_MEM | size;
 		insn->off = new_off;
 	}
+	prog->ctx_private = private;
+	prog->ctx_reads = reads;
 	return 0;
 }
 

@@ -78,6 +78,13 @@ struct uxdp_prog {
 	 * (bpf_xdp_adjust_head/meta/tail): a run leaves the buffer's geometry
 	 * as it found it (programs cannot store to those context fields). */
 	bool jit_keeps_geometry;
+	/* The context analysis (ctx_rewrite.c) found that the context is only
+	 * read by the program's own loads, never handed to a helper or a kfunc
+	 * nor possibly reached through a pointer loaded from memory: then
+	 * ctx_reads lists the xdp_md fields it reads (bit i: the u32 at 4 * i),
+	 * and a run needs no other field of the xdp_buff set. */
+	bool ctx_private;
+	uint8_t ctx_reads;
 };
 
 /* Redirect state a run leaves behind (the kernel's per-CPU bpf_redirect_info). */

@@ -223,6 +223,75 @@ UXDP_TEST(dp_frame_geometry_follows_the_program, fast)
 	return UXDP_TEST_PASS;
 }
 
+/*
+ * The vector loop sets per frame only the context fields a program can see
+ * (prog->ctx_private, ctx_reads). Frames of two lengths, 60 and 100 bytes,
+ * alternate; each program drops the 60-byte ones, learning the length its
+ * own way: through a helper given the context (every field set), through
+ * data/data_end loads (those set), or not at all (nothing set per frame; it
+ * drops what came in on the port). Stale fields from another frame would
+ * make the counts wrong.
+ */
+UXDP_TEST(dp_vector_sets_the_fields_a_program_reads, fast)
+{
+	const struct bpf_insn by_helper[] = {
+		I_CALL(BPF_FUNC_xdp_get_buff_len), I_MOV64_IMM(1, XDP_PASS),
+		I_JMP_IMM(BPF_JNE, 0, 60, 1),	   I_MOV64_IMM(1, XDP_DROP),
+		I_MOV64_REG(0, 1),		   I_EXIT()};
+	const struct bpf_insn by_loads[] = {
+		I_LDX(BPF_W, 2, 1, 0),	   I_LDX(BPF_W, 3, 1, 4),    I_ALU64_REG(BPF_SUB, 3, 2),
+		I_MOV64_IMM(0, XDP_PASS), I_JMP_IMM(BPF_JNE, 3, 60, 1), I_MOV64_IMM(0, XDP_DROP),
+		I_EXIT()};
+	struct bpf_insn by_port[] = {
+		I_LDX(BPF_W, 2, 1, 12),	  I_MOV64_IMM(0, XDP_PASS), I_JMP_IMM(BPF_JNE, 2, 0, 1),
+		I_MOV64_IMM(0, XDP_DROP), I_EXIT()};
+	const struct {
+		const struct bpf_insn *insns;
+		size_t cnt;
+		bool private;
+		uint64_t drops;
+	} progs[] = {{by_helper, ARRAY_LEN(by_helper), false, 50},
+		     {by_loads, ARRAY_LEN(by_loads), true, 50},
+		     {by_port, ARRAY_LEN(by_port), true, 100}};
+
+	for (size_t k = 0; k < ARRAY_LEN(progs); k++)
+		for (int mode = 0; mode < 2; mode++) {
+			struct uxdp_port *g = port("gen:count=100,size=100");
+			struct uxdp_port *a = port("pipe:fl/a"), *b = port("pipe:fl/b");
+			struct uxdp_dp *dp = mk_dp(1, mode);
+			struct uxdp_dp_queue_stats s;
+			struct uxdp_frame *f[100];
+			struct uxdp_prog *p;
+
+			ASSERT_NOT_NULL(g);
+			ASSERT_NOT_NULL(a);
+			ASSERT_NOT_NULL(b);
+			uxdp_port__bind_rxq(g, 0, 0);
+			ASSERT_EQ(uxdp_port__rx_burst(g, 0, f, 100), 100);
+			for (int i = 0; i < 100; i += 2)
+				f[i]->len = 60;
+			ASSERT_EQ(uxdp_port__tx_burst(a, 0, f, 100), 100);
+			by_port[2].imm = (int32_t)uxdp_port__ifindex(b);
+			p = load(progs[k].insns, progs[k].cnt, NULL, 0, UXDP_PROG_XDP);
+			ASSERT_NOT_NULL(p);
+			ASSERT_EQ(p->ctx_private, progs[k].private);
+			ASSERT_OK(uxdp_dp__add_port(dp, b));
+			ASSERT_OK(uxdp_dp__assign_all(dp));
+			ASSERT_OK(uxdp_dp__attach(dp, b, p));
+			poll_all(dp, 1);
+			ASSERT_OK(uxdp_dp__get_stats(dp, b, -1, &s));
+			ASSERT_EQ(s.rx_packets, 100);
+			ASSERT_EQ(s.drop, progs[k].drops);
+			ASSERT_EQ(s.pass, 100 - progs[k].drops);
+			uxdp_prog__put(p);
+			uxdp_dp__free(dp);
+			uxdp_port__close(a);
+			uxdp_port__close(b);
+			uxdp_port__close(g);
+		}
+	return UXDP_TEST_PASS;
+}
+
 UXDP_TEST(dp_vector_and_per_packet_agree, fast)
 {
 	struct uxdp_dp_queue_stats s[2];
