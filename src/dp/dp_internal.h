@@ -132,7 +132,8 @@ int uxdp_dp_rxq_worker(const struct uxdp_dp *dp, const struct uxdp_port *port, u
 /* xsk_dp.c: the worker side of application sockets. */
 void uxdp_xsk_dp_rx(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame *f,
 		    struct uxdp_map *map, uint32_t key);
-/* n frames for the same xskmap entry (one lookup, one ring check). */
+/* n frames of one receive burst (one port queue: the first frame's origin is
+ * checked for all) for the same xskmap entry (one lookup, one ring check). */
 void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_frame **frames,
 			 uint16_t n, struct uxdp_map *map, uint32_t key);
 int uxdp_xsk_dp_poll(struct dp_worker *w);

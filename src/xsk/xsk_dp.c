@@ -262,8 +262,15 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	uint32_t room, done = 0, lent = 0;
 	uint16_t i = 0;
 
-	if (!xs || !xs->active || xs->worker != w->idx || !xs->rx.size) {
-		bool ours = xs && xs->active && xs->worker == w->idx;
+	if (!n)
+		return;
+	/* The kernel's rule: a socket receives only from the queue it is bound
+	 * to. The frames are one burst of one queue: the first tells for all. */
+	if (!xs || !xs->active || xs->worker != w->idx || !xs->rx.size ||
+	    frames[0]->ingress_ifindex != xs->ifindex || frames[0]->rx_queue != xs->qid) {
+		bool ours = xs && xs->active && xs->worker == w->idx && xs->rx.size &&
+			    frames[0]->ingress_ifindex == xs->ifindex &&
+			    frames[0]->rx_queue == xs->qid;
 
 		for (; i < n; i++)
 			rx_fail(w, st, frames[i], ours ? &xs->rx_dropped : NULL);
@@ -274,7 +281,7 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	struct xsk_pool *xp = xs->xp;
 	const struct uxdp_page_pool *zc_pool = xp->rx_pool;
 	const uint8_t *base = xp->umem->base;
-	const uint32_t shift = xp->umem->chunk_shift, ifindex = xs->ifindex, qid = xs->qid;
+	const uint32_t shift = xp->umem->chunk_shift;
 	const uint32_t headroom = xp->umem->headroom;
 	const bool unaligned = xp->umem->unaligned;
 	uint8_t *state = xp->state;
@@ -283,17 +290,15 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	uint32_t prod = xs->rx.own;
 
 	/* The common case first: aligned chunks, room for all, and every frame a
-	 * chunk of this UMEM received on the bound queue. The loop below takes
-	 * over at the first frame that is not. */
+	 * chunk of this UMEM. The loop below takes over at the first frame that
+	 * is not. */
 	if (!unaligned && room >= n) {
 		for (; i < n; i++) {
 			struct uxdp_frame *f = frames[i];
 			uint64_t off = (uint64_t)(f->buf - base);
 			struct xdp_desc *d;
 
-			if (__builtin_expect(f->pool != zc_pool || f->ingress_ifindex != ifindex ||
-						     f->rx_queue != qid,
-					     0))
+			if (__builtin_expect(f->pool != zc_pool, 0))
 				break;
 			state[off >> shift] = XSK_CHUNK_APP;
 			d = &ring[prod++ & mask];
@@ -310,11 +315,6 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 		uint32_t len = f->len;
 		struct xdp_desc *d;
 
-		/* The kernel's rule: a socket receives only from the queue it is bound to. */
-		if (__builtin_expect(f->ingress_ifindex != ifindex || f->rx_queue != qid, 0)) {
-			rx_fail(w, st, f, NULL);
-			continue;
-		}
 		if (__builtin_expect(!room, 0)) {
 			rx_fail(w, st, f, &xs->rx_ring_full);
 			continue;

@@ -803,6 +803,69 @@ UXDP_TEST(xskmap_selects_socket, fast)
 	return UXDP_TEST_PASS;
 }
 
+/* A program that sends every queue's frames to one socket: the socket gets
+ * those of the queue it is bound to, the others fail their redirect (the
+ * kernel's rule), in zero-copy and in copy mode. */
+static int bound_queue_case(uint32_t flags)
+{
+	struct uxdp_map *xm = uxdp_map__create(BPF_MAP_TYPE_XSKMAP, "xsks", 4, 4, 4, NULL);
+	struct bpf_insn insns[] = {
+		I_LD_MAP(1, 0), I_MOV64_IMM(2, 0), I_MOV64_IMM(3, XDP_PASS),
+		I_CALL(BPF_FUNC_redirect_map), I_EXIT(),
+	};
+	UXDP_OPTS(uxdp_prog_load_opts, lo, .type = UXDP_PROG_XDP, .maps = &xm, .map_cnt = 1,
+		  .license = "GPL");
+	struct uxdp_prog *prog = uxdp_prog__load(insns, ARRAY_LEN(insns), &lo);
+	struct uxdp_port_queue_stats p0, p1;
+	struct uxdp_dp_queue_stats d0, d1;
+	struct uxdp_xsk_stats st;
+	struct uxdp_xsk_srv *xs;
+	char err[256];
+	struct rig r;
+	struct app a;
+
+	ASSERT_NOT_NULL(xm);
+	ASSERT_NOT_NULL(prog);
+	ASSERT_OK(rig_init(&r, "gen:count=200,size=64,flows=16,queues=2"));
+	ASSERT_OK(uxdp_dp__attach(r.dp, r.port, prog));
+	ASSERT_OK(app_init(&a, flags));
+	for (uint32_t i = 0; i < 400; i++)
+		prod_u64(FQ(&a), (uint64_t)i * CHUNK);
+	xs = bind_app(&r, &a, err, sizeof(err)); /* queue 0 */
+	ASSERT_NOT_NULL(xs);
+	poll_n(&r, 20);
+	ASSERT_OK(uxdp_port__get_stats(r.port, 0, &p0));
+	ASSERT_OK(uxdp_port__get_stats(r.port, 1, &p1));
+	ASSERT_TRUE(p0.rx_packets > 0 && p1.rx_packets > 0);
+	ASSERT_EQ(p0.rx_packets + p1.rx_packets, 200);
+	uxdp_xsk_srv_stats(xs, &st);
+	ASSERT_EQ(st.rx_packets, p0.rx_packets);
+	ASSERT_EQ(avail(RX(&a)), p0.rx_packets);
+	ASSERT_EQ(st.rx_dropped, 0);
+	ASSERT_OK(uxdp_dp__get_stats(r.dp, r.port, 0, &d0));
+	ASSERT_OK(uxdp_dp__get_stats(r.dp, r.port, 1, &d1));
+	ASSERT_EQ(d0.xsk, p0.rx_packets);
+	ASSERT_EQ(d0.redirect_err, 0);
+	ASSERT_EQ(d1.xsk, 0);
+	ASSERT_EQ(d1.redirect_err, p1.rx_packets);
+	uxdp_xsk_srv_release(xs);
+	rig_fini(&r);
+	uxdp_prog__put(prog);
+	uxdp_map__put(xm);
+	app_fini(&a);
+	return UXDP_TEST_PASS;
+}
+
+UXDP_TEST(rx_only_from_the_bound_queue_zero_copy, fast)
+{
+	return bound_queue_case(XDP_ZEROCOPY);
+}
+
+UXDP_TEST(rx_only_from_the_bound_queue_copy, fast)
+{
+	return bound_queue_case(XDP_COPY);
+}
+
 /* An idle worker sleeps on its doorbell with NEED_WAKEUP on the TX ring; a
  * kick wakes it and the frame goes out (without the kick it would sleep 10 s). */
 UXDP_TEST(need_wakeup_kick, slow)
