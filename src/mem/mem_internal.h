@@ -86,8 +86,10 @@ struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t
 void uxdp_page_pool_lent(struct uxdp_page_pool *pool, uint32_t n);
 /* n buffers enter the pool's accounting without an allocation (made by the caller). */
 void uxdp_page_pool_adopted(struct uxdp_page_pool *pool, uint32_t n);
-/* Take up to n buffers freed into the pool's ring or free list (a pool nobody
- * owns, whose frees all go there): the caller decides where they go next. */
+/* Take up to n buffers freed into the pool: its owner's cache (frees on the
+ * owner's thread; only the owner may call this then), its ring, its free
+ * list. No allocation ever takes from such a pool: the caller decides where
+ * its buffers go next. */
 uint32_t uxdp_page_pool_take_returned(struct uxdp_page_pool *pool, struct uxdp_frame **out,
 				      uint32_t n);
 

@@ -153,9 +153,14 @@ uint32_t uxdp_page_pool_take_returned(struct uxdp_page_pool *pool, struct uxdp_f
 				      uint32_t n)
 {
 	struct uxdp_pp_priv *pp = pool->priv;
-	uint32_t got = uxdp_ring_dequeue_burst(pp->ring, (void **)out, n), more;
+	uint32_t got = pool->cache_cnt < n ? pool->cache_cnt : n, ring, more;
 
-	uxdp_pp_stat_add(&pool->st.ring_in, got);
+	/* Frees on the owner's thread went to its cache (counted there). */
+	pool->cache_cnt -= got;
+	memcpy(out, pool->cache + pool->cache_cnt, got * sizeof(*out));
+	ring = uxdp_ring_dequeue_burst(pp->ring, (void **)out + got, n - got);
+	uxdp_pp_stat_add(&pool->st.ring_in, ring);
+	got += ring;
 	if (got < n && atomic_load_explicit(&pp->ring_full, memory_order_relaxed)) {
 		pthread_mutex_lock(&pp->lock);
 		more = pp->free_cnt < n - got ? pp->free_cnt : n - got;

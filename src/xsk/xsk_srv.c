@@ -236,8 +236,9 @@ static int pool_make_zc(struct xsk_pool *xp, const char *port_name)
 		name, u->chunk, xp->worker, nrx,
 		u->unaligned ? uxdp_xsk_fill_refill_unaligned : uxdp_xsk_fill_refill, xp);
 	snprintf(name, sizeof(name), "xsk-tx-%s/%u", port_name, xp->qid);
-	xp->tx_pool = uxdp_page_pool_create_external(name, u->chunk, UXDP_WORKER_NOBODY, ntx,
-						     NULL, NULL);
+	/* Owned by the worker: frames a port frees on its thread (sent at once)
+	 * wait in the pool's cache for zc_complete(), others on its ring. */
+	xp->tx_pool = uxdp_page_pool_create_external(name, u->chunk, xp->worker, ntx, NULL, NULL);
 	if (!xp->rx_pool || !xp->tx_pool)
 		return -ENOMEM;
 	memset(xp->rx_descs, 0, (size_t)nrx * sizeof(struct uxdp_frame));
