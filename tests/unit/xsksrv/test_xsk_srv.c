@@ -866,12 +866,37 @@ UXDP_TEST(rx_only_from_the_bound_queue_copy, fast)
 	return bound_queue_case(XDP_COPY);
 }
 
+/* A rig whose one worker sleeps (10 s at a time) when it finds nothing to do. */
+static int sleepy_rig_init(struct rig *r, const char *spec)
+{
+	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .no_pin = true, .idle_sleep_us = 10000000);
+
+	r->port = uxdp_port__open(spec, NULL);
+	r->dp = r->port ? uxdp_dp__new(&o) : NULL;
+	if (!r->dp || uxdp_dp__add_port(r->dp, r->port) || uxdp_dp__assign_all(r->dp))
+		return -1;
+	return 0;
+}
+
+/* Wait (up to 5 s) until the worker has slept and asks for a kick on ring. */
+static bool asleep_asking(struct rig *r, uint8_t *ring)
+{
+	struct uxdp_dp_worker_stats ws;
+
+	for (int i = 0; i < 5000; i++) {
+		uxdp_dp__get_worker_stats(r->dp, 0, &ws);
+		if (ws.sleeps && (__atomic_load_n(ring_word(ring, UXDP_XSK_RING_OFF_FLAGS),
+						  __ATOMIC_SEQ_CST) & XDP_RING_NEED_WAKEUP))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 /* An idle worker sleeps on its doorbell with NEED_WAKEUP on the TX ring; a
  * kick wakes it and the frame goes out (without the kick it would sleep 10 s). */
 UXDP_TEST(need_wakeup_kick, slow)
 {
-	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .no_pin = true, .idle_sleep_us = 10000000);
-	struct uxdp_dp_worker_stats ws;
 	struct uxdp_xsk_stats st;
 	struct uxdp_xsk_srv *xs;
 	char err[256];
@@ -879,25 +904,12 @@ UXDP_TEST(need_wakeup_kick, slow)
 	struct app a;
 	int i;
 
-	r.port = uxdp_port__open("null:", NULL);
-	ASSERT_NOT_NULL(r.port);
-	r.dp = uxdp_dp__new(&o);
-	ASSERT_NOT_NULL(r.dp);
-	ASSERT_OK(uxdp_dp__add_port(r.dp, r.port));
-	ASSERT_OK(uxdp_dp__assign_all(r.dp));
+	ASSERT_OK(sleepy_rig_init(&r, "null:"));
 	ASSERT_OK(app_init(&a, XDP_USE_NEED_WAKEUP));
 	ASSERT_OK(uxdp_dp__start(r.dp));
 	xs = bind_app(&r, &a, err, sizeof(err)); /* a control call wakes the worker */
 	ASSERT_NOT_NULL(xs);
-	for (i = 0; i < 5000; i++) {
-		uxdp_dp__get_worker_stats(r.dp, 0, &ws);
-		if (ws.sleeps && (__atomic_load_n(ring_word(TX(&a), UXDP_XSK_RING_OFF_FLAGS),
-						  __ATOMIC_SEQ_CST) & XDP_RING_NEED_WAKEUP))
-			break;
-		usleep(1000);
-	}
-	ASSERT_TRUE(ws.sleeps > 0);
-	ASSERT_TRUE(*ring_word(TX(&a), UXDP_XSK_RING_OFF_FLAGS) & XDP_RING_NEED_WAKEUP);
+	ASSERT_TRUE(asleep_asking(&r, TX(&a)));
 	prod_desc(TX(&a), 3 * CHUNK, 60, 0);
 	uxdp_xsk_srv_kick(xs);
 	for (i = 0; i < 5000 && !avail(CQ(&a)); i++)
@@ -919,8 +931,6 @@ UXDP_TEST(need_wakeup_kick, slow)
  * application's refill plus kick brings the packets (10 s without the kick). */
 UXDP_TEST(need_wakeup_fill_kick, slow)
 {
-	UXDP_OPTS(uxdp_dp_opts, o, .workers = 1, .no_pin = true, .idle_sleep_us = 10000000);
-	struct uxdp_dp_worker_stats ws;
 	struct uxdp_xsk_stats st;
 	struct uxdp_xsk_srv *xs;
 	char err[256];
@@ -928,26 +938,13 @@ UXDP_TEST(need_wakeup_fill_kick, slow)
 	struct app a;
 	int i;
 
-	r.port = uxdp_port__open("gen:count=100,size=64,flows=1", NULL);
-	ASSERT_NOT_NULL(r.port);
-	r.dp = uxdp_dp__new(&o);
-	ASSERT_NOT_NULL(r.dp);
-	ASSERT_OK(uxdp_dp__add_port(r.dp, r.port));
-	ASSERT_OK(uxdp_dp__assign_all(r.dp));
+	ASSERT_OK(sleepy_rig_init(&r, "gen:count=100,size=64,flows=1"));
 	ASSERT_OK(app_init(&a, XDP_USE_NEED_WAKEUP));
 	/* Bound before the worker runs: gen's 100 packets all wait for chunks. */
 	xs = bind_app(&r, &a, err, sizeof(err)); /* zero-copy, the fill ring empty */
 	ASSERT_NOT_NULL(xs);
 	ASSERT_OK(uxdp_dp__start(r.dp));
-	for (i = 0; i < 5000; i++) {
-		uxdp_dp__get_worker_stats(r.dp, 0, &ws);
-		if (ws.sleeps && (__atomic_load_n(ring_word(FQ(&a), UXDP_XSK_RING_OFF_FLAGS),
-						  __ATOMIC_SEQ_CST) & XDP_RING_NEED_WAKEUP))
-			break;
-		usleep(1000);
-	}
-	ASSERT_TRUE(ws.sleeps > 0);
-	ASSERT_TRUE(*ring_word(FQ(&a), UXDP_XSK_RING_OFF_FLAGS) & XDP_RING_NEED_WAKEUP);
+	ASSERT_TRUE(asleep_asking(&r, FQ(&a)));
 	ASSERT_EQ(avail(RX(&a)), 0);
 	for (uint32_t c = 0; c < 200; c++)
 		prod_u64(FQ(&a), (uint64_t)(c + 10) * CHUNK);
