@@ -86,6 +86,14 @@ struct uxdp_port_ops {
 	 */
 	uint16_t (*tx_burst)(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
 			     uint16_t n);
+	/**
+	 * Optional, used instead of rx_burst when set: as rx_burst, and each
+	 * frame also gets its ingress_ifindex (uxdp_port__ifindex()) and
+	 * rx_queue (qid), and *bytes the burst's packet bytes — what the port
+	 * layer would otherwise do in a second pass over the frames.
+	 */
+	uint16_t (*rx_burst_stamped)(struct uxdp_port *port, uint16_t qid,
+				     struct uxdp_frame **frames, uint16_t n, uint64_t *bytes);
 };
 
 /** @brief Options of uxdp_port__open(). */
@@ -174,7 +182,11 @@ UXDP_API int uxdp_port__lend_rx_queue(struct uxdp_port *port, uint16_t qid,
 UXDP_API int uxdp_port__get_stats(const struct uxdp_port *port, int qid,
 				  struct uxdp_port_queue_stats *stats);
 
-/** @brief Add a backend (spec prefix must be new). @return 0, -EEXIST, -ENOSPC */
+/**
+ * @brief Add a backend (spec prefix must be new).
+ * @return 0, -EEXIST, -ENOSPC; -EINVAL without a prefix, open, close,
+ *         tx_burst, or one of rx_burst / rx_burst_stamped
+ */
 UXDP_API int uxdp_port__register_ops(const struct uxdp_port_ops *ops);
 
 /* For backends. */

@@ -335,12 +335,15 @@ static inline void copy_packet(uint8_t *dst, const uint8_t *src, uint32_t size)
 	}
 }
 
+/* Every packet of a gen port has the same size: the burst's bytes are
+ * got * size, and each frame is stamped in the one pass that fills it. */
 static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
-		       uint16_t n)
+		       uint16_t n, uint64_t *bytes)
 {
 	struct gen *g = uxdp_port__priv(port);
 	struct gen_queue *q = &g->q[qid];
-	uint32_t size = g->size, pos = q->pos;
+	const uint32_t size = g->size, ifindex = uxdp_port__ifindex(port);
+	uint32_t pos = q->pos;
 	uint16_t got, i;
 
 	if (!q->nflows)
@@ -376,6 +379,8 @@ static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 				f->flags |= UXDP_FRAME_F_BACKEND;
 			}
 			f->len = size;
+			f->ingress_ifindex = ifindex;
+			f->rx_queue = qid;
 			f->rss_hash = hash[pos];
 			if (++pos == nflows)
 				pos = 0;
@@ -390,6 +395,8 @@ static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 			copy_packet(f->buf + f->data_off, tmpl + (size_t)flows[pos] * size, size);
 			f->flags |= UXDP_FRAME_F_BACKEND;
 			f->len = size;
+			f->ingress_ifindex = ifindex;
+			f->rx_queue = qid;
 			f->rss_hash = hash[pos];
 			if (++pos == nflows)
 				pos = 0;
@@ -397,6 +404,7 @@ static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 	}
 	q->pos = pos;
 	q->sent += got;
+	*bytes = (uint64_t)got * size;
 	return got;
 }
 
@@ -411,6 +419,6 @@ const struct uxdp_port_ops uxdp_port_gen_ops = {
 	.prefix = "gen",
 	.open = gen_open,
 	.close = gen_close,
-	.rx_burst = gen_rx,
+	.rx_burst_stamped = gen_rx,
 	.tx_burst = gen_tx,
 };

@@ -44,6 +44,9 @@ int uxdp_port__register_ops(const struct uxdp_port_ops *ops)
 {
 	int i, rc = -ENOSPC;
 
+	if (!ops || !ops->prefix || !ops->open || !ops->close || !ops->tx_burst ||
+	    (!ops->rx_burst && !ops->rx_burst_stamped))
+		return -EINVAL;
 	pthread_mutex_lock(&reg_lock);
 	for (i = 0; i < MAX_BACKENDS; i++) {
 		if (backends[i] && !strcmp(backends[i]->prefix, ops->prefix)) {
@@ -266,17 +269,22 @@ uint16_t uxdp_port__rx_burst(struct uxdp_port *port, uint16_t qid, struct uxdp_f
 			     uint16_t n)
 {
 	struct uxdp_port_rxq *q = &port->rxq[qid];
-	uint16_t got = port->ops->rx_burst(port, qid, frames, n);
 	uint64_t bytes = 0;
+	uint16_t got;
 
-	const uint32_t ifindex = port->ifindex; /* not reloaded after each store */
+	if (port->ops->rx_burst_stamped) {
+		got = port->ops->rx_burst_stamped(port, qid, frames, n, &bytes);
+	} else {
+		const uint32_t ifindex = port->ifindex; /* not reloaded after each store */
 
-	for (uint16_t i = 0; i < got; i++) {
-		struct uxdp_frame *f = frames[i];
+		got = port->ops->rx_burst(port, qid, frames, n);
+		for (uint16_t i = 0; i < got; i++) {
+			struct uxdp_frame *f = frames[i];
 
-		f->ingress_ifindex = ifindex;
-		f->rx_queue = qid;
-		bytes += f->len;
+			f->ingress_ifindex = ifindex;
+			f->rx_queue = qid;
+			bytes += f->len;
+		}
 	}
 	if (got) {
 		uxdp_stat_add(&q->packets, got);

@@ -305,3 +305,76 @@ UXDP_TEST(port_pcap_write_and_replay, fast)
 	unlink(path);
 	return UXDP_TEST_PASS;
 }
+
+/* A registered backend: refused without its callbacks; one with only
+ * rx_burst_stamped receives through uxdp_port__rx_burst(), which takes its
+ * stamps and byte count as they are. */
+static int stamped_open(struct uxdp_port *port, const char *args, char *err, size_t err_sz)
+{
+	(void)args, (void)err, (void)err_sz;
+	return uxdp_port__set_rxq_cnt(port, 1);
+}
+
+static void stamped_close(struct uxdp_port *port)
+{
+	(void)port;
+}
+
+static uint16_t stamped_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
+			   uint16_t n, uint64_t *bytes)
+{
+	uint32_t got = uxdp_page_pool__alloc_bulk(uxdp_port__rx_pool(port, qid), frames,
+						  n < 3 ? n : 3);
+
+	for (uint32_t i = 0; i < got; i++) {
+		frames[i]->len = 100 + i;
+		frames[i]->ingress_ifindex = uxdp_port__ifindex(port);
+		frames[i]->rx_queue = qid;
+	}
+	*bytes = 7; /* whatever the backend says */
+	return (uint16_t)got;
+}
+
+static uint16_t stamped_tx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
+			   uint16_t n)
+{
+	uxdp_frame__free_bulk(frames, n, uxdp_port__txq_worker(port, qid));
+	return n;
+}
+
+UXDP_TEST(port_backend_registration, fast)
+{
+	static const struct uxdp_port_ops no_rx = {.prefix = "norx",
+						   .open = stamped_open,
+						   .close = stamped_close,
+						   .tx_burst = stamped_tx};
+	static const struct uxdp_port_ops stamped = {.prefix = "stamped",
+						     .open = stamped_open,
+						     .close = stamped_close,
+						     .tx_burst = stamped_tx,
+						     .rx_burst_stamped = stamped_rx};
+	struct uxdp_port_queue_stats st;
+	struct uxdp_frame *f[8];
+	struct uxdp_port *p;
+	char err[128];
+
+	ASSERT_EQ(uxdp_port__register_ops(&no_rx), -EINVAL);
+	ASSERT_EQ(uxdp_port__register_ops(NULL), -EINVAL);
+	ASSERT_OK(uxdp_port__register_ops(&stamped));
+	ASSERT_EQ(uxdp_port__register_ops(&stamped), -EEXIST);
+	p = open_port("stamped:", err, sizeof(err));
+	ASSERT_NOT_NULL(p);
+	uxdp_port__bind_rxq(p, 0, 0);
+	ASSERT_EQ(uxdp_port__rx_burst(p, 0, f, 8), 3);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(f[i]->len, 100 + i);
+		ASSERT_EQ(f[i]->ingress_ifindex, uxdp_port__ifindex(p));
+		ASSERT_EQ(f[i]->rx_queue, 0);
+	}
+	ASSERT_OK(uxdp_port__get_stats(p, 0, &st));
+	ASSERT_EQ(st.rx_packets, 3);
+	ASSERT_EQ(st.rx_bytes, 7);
+	uxdp_frame__free_bulk(f, 3, 0);
+	uxdp_port__close(p);
+	return UXDP_TEST_PASS;
+}
