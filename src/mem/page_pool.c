@@ -312,13 +312,20 @@ uint32_t uxdp_page_pool__alloc_burst(struct uxdp_page_pool *pool, struct uxdp_fr
 			continue;
 		}
 		take = n - done < pool->cache_cnt ? n - done : pool->cache_cnt;
-		for (i = 0; i < take; i++) {
-			struct uxdp_frame *f = pool->cache[--pool->cache_cnt];
+		{
+			/* The cache top in a local: the frame stores could alias it. */
+			struct uxdp_frame **top = pool->cache + pool->cache_cnt;
 
-			f->data_off = UXDP_FRAME_HEADROOM;
-			f->len = 0;
-			f->meta_len = 0;
-			frames[done++] = f;
+			pool->cache_cnt -= take;
+			for (i = 0; i < take; i++) {
+				struct uxdp_frame *f = *--top;
+
+				f->data_off = UXDP_FRAME_HEADROOM;
+				f->len = 0;
+				f->meta_len = 0;
+				frames[done + i] = f;
+			}
+			done += take;
 		}
 		uxdp_pp_stat_add(&pool->st.alloc_fast, take);
 	}
