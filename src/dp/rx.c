@@ -518,21 +518,11 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
 		} else {
 			act = prog ? run_one(w, prog, f, NULL) : XDP_PASS;
 		}
-		if (__builtin_expect(act - 1 > XDP_REDIRECT - 1, 0)) {
-			/* ABORTED, or an action outside 0..4 (handled as ABORTED). */
-			if (act == XDP_ABORTED) {
-				exception(w, f, prog, act, "aborted");
-			} else {
-				invalid++;
-				exception(w, f, prog, act, "invalid action");
-				act = XDP_ABORTED;
-			}
-			aborted++;
-		}
-		k = split_of[act];
-		j = (uint16_t)(cnts >> (16 * k));
-		cnts += 1ull << (16 * k);
-		if (k == SPLIT_REDIRECT) {
+		if (act == XDP_REDIRECT) {
+			/* Constant shifts for the redirect split: its count is
+			 * the third 16-bit field. */
+			j = (uint16_t)(cnts >> (16 * SPLIT_REDIRECT));
+			cnts += 1ull << (16 * SPLIT_REDIRECT);
 			/* The same target as the run so far (map and key; a map has
 			 * one type; flags for broadcasts): one run longer. */
 			if (ex->ri.set && ex->ri.map == run_map && ex->ri.index == run_key &&
@@ -550,7 +540,23 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
 				run_len = 1;
 				nruns++;
 			}
+			w->split[SPLIT_REDIRECT][j] = f;
+			continue;
 		}
+		if (__builtin_expect(act - 1 > XDP_TX - 1, 0)) {
+			/* ABORTED, or an action outside 0..4 (handled as ABORTED). */
+			if (act == XDP_ABORTED) {
+				exception(w, f, prog, act, "aborted");
+			} else {
+				invalid++;
+				exception(w, f, prog, act, "invalid action");
+				act = XDP_ABORTED;
+			}
+			aborted++;
+		}
+		k = split_of[act];
+		j = (uint16_t)(cnts >> (16 * k));
+		cnts += 1ull << (16 * k);
 		w->split[k][j] = f;
 	}
 	out->cnts = cnts;
