@@ -17,6 +17,7 @@
 
 #include "dp/dp_internal.h"
 #include "map/map_internal.h"
+#include "port/port_internal.h"
 #include "vm/vm_internal.h"
 
 #define RT_NONE ((enum bpf_map_type) - 1)
@@ -444,7 +445,7 @@ static void tx_stage(struct dp_worker *w, struct dp_rxq *rq, struct uxdp_frame *
 /* What the program loop of a vector leaves for the stages. */
 struct vector_split {
 	/* Four 16-bit counts (one per split) in one register: no chain through memory. */
-	uint64_t cnts, aborted, invalid, bytes;
+	uint64_t cnts, aborted, invalid;
 	uint16_t nruns, run_len;
 };
 
@@ -480,7 +481,7 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
 {
 	const bool fast = shape != SHAPE_ANY;
 	uint64_t (*entry)(void *, uint64_t, struct uxdp_exec *) = prog ? prog->jit_entry : NULL;
-	uint64_t cnts = 0, aborted = 0, invalid = 0, bytes = 0, run_flags = 0;
+	uint64_t cnts = 0, aborted = 0, invalid = 0, run_flags = 0;
 	uint16_t i, nruns = 0, run_len = 0;
 	const void *run_map = NO_RUN;
 	uint32_t run_key = 0, k;
@@ -495,7 +496,6 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
 		uint32_t act;
 		uint16_t j;
 
-		bytes += f->len;
 		if (__builtin_expect(jit, 1)) {
 			if (shape != SHAPE_FAST_NONE) {
 				uint8_t *data = f->buf + f->data_off;
@@ -562,7 +562,6 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
 	out->cnts = cnts;
 	out->aborted = aborted;
 	out->invalid = invalid;
-	out->bytes = bytes;
 	out->nruns = nruns;
 	out->run_len = run_len;
 }
@@ -575,7 +574,7 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	struct uxdp_exec *ex = w->ex;
 	const struct uxdp_prog *saved = ex->cur_prog;
 	struct vector_split vs;
-	uint64_t cnts, aborted, invalid, bytes;
+	uint64_t cnts, aborted, invalid;
 	uint16_t cnt[4], nruns;
 	uint32_t k;
 
@@ -604,7 +603,6 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	cnts = vs.cnts;
 	aborted = vs.aborted;
 	invalid = vs.invalid;
-	bytes = vs.bytes;
 	nruns = vs.nruns;
 	if (nruns)
 		w->rt_len[nruns - 1] = vs.run_len;
@@ -615,7 +613,6 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 	for (k = 0; k < 4; k++)
 		cnt[k] = (uint16_t)(cnts >> (16 * k));
 	/* Verdict counts follow from the split: ABORTED (and invalid) frames are in DROP's part. */
-	dp_stat_add(&rq->st.rx_bytes, bytes);
 	if (cnt[SPLIT_DROP] != aborted)
 		dp_stat_add(&rq->st.verdict[XDP_DROP], cnt[SPLIT_DROP] - aborted);
 	if (cnt[SPLIT_PASS])
@@ -644,11 +641,6 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 static void process_per_packet(struct dp_worker *w, struct dp_rxq *rq,
 			       const struct uxdp_prog *prog, uint16_t n)
 {
-	uint64_t bytes = 0;
-
-	for (uint16_t i = 0; i < n; i++)
-		bytes += w->vec[i]->len;
-	dp_stat_add(&rq->st.rx_bytes, bytes);
 	for (uint16_t i = 0; i < n; i++) {
 		struct uxdp_frame *f = w->vec[i];
 		uint32_t act = prog ? run_one(w, prog, f, &w->rt[0]) : XDP_PASS;
@@ -732,12 +724,14 @@ int uxdp_dp_worker_poll(struct dp_worker *w)
 		while (budget) {
 			uint16_t want = (uint16_t)(budget < vec ? budget : vec), n;
 			const struct uxdp_prog *prog;
+			uint64_t bytes;
 
-			n = uxdp_port__rx_burst(port, rq->qid, w->vec, want);
+			n = uxdp_port_rx_burst_bytes(port, rq->qid, w->vec, want, &bytes);
 			if (!n)
 				break;
-			/* rx_bytes: counted by the mode's loop, before the program runs */
+			/* the bytes as received, before any program changes a length */
 			dp_stat_add(&rq->st.rx_packets, n);
+			dp_stat_add(&rq->st.rx_bytes, bytes);
 			/* Acquire pairs with uxdp_dp__attach's release: one program per vector. */
 			prog = atomic_load_explicit(&rq->dport->prog, memory_order_acquire);
 			if (dp->per_packet)

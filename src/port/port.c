@@ -268,6 +268,14 @@ void uxdp_port__close(struct uxdp_port *port)
 uint16_t uxdp_port__rx_burst(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
 			     uint16_t n)
 {
+	uint64_t bytes;
+
+	return uxdp_port_rx_burst_bytes(port, qid, frames, n, &bytes);
+}
+
+uint16_t uxdp_port_rx_burst_bytes(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
+				  uint16_t n, uint64_t *bytes_out)
+{
 	struct uxdp_port_rxq *q = &port->rxq[qid];
 	uint64_t bytes = 0;
 	uint16_t got;
@@ -290,6 +298,7 @@ uint16_t uxdp_port__rx_burst(struct uxdp_port *port, uint16_t qid, struct uxdp_f
 		uxdp_stat_add(&q->packets, got);
 		uxdp_stat_add(&q->bytes, bytes);
 	}
+	*bytes_out = bytes;
 	return got;
 }
 

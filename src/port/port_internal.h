@@ -53,6 +53,11 @@ static inline void uxdp_stat_add(_Atomic uint64_t *c, uint64_t n)
 }
 
 /* Parse an unsigned decimal/hex number in [min, max]; -EINVAL with a message. */
+/* uxdp_port__rx_burst() that also gives the burst's packet bytes (what the
+ * port's counters got), for the data path's own counters. */
+uint16_t uxdp_port_rx_burst_bytes(struct uxdp_port *port, uint16_t qid, struct uxdp_frame **frames,
+				  uint16_t n, uint64_t *bytes);
+
 int uxdp_port_parse_u64(const char *key, const char *val, uint64_t min, uint64_t max,
 			uint64_t *out, char *err, size_t err_sz);
 
