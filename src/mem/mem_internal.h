@@ -73,7 +73,9 @@ struct uxdp_pp_priv {
  * A pool over buffers someone else owns and describes (an application's UMEM):
  * no provider memory; when cache and ring are empty, refill(cookie, out, n)
  * supplies up to n buffers (their descriptors, pool set to this pool, are the
- * caller's). nr_frames bounds how many buffers the pool can ever hold.
+ * caller's), set up as an allocation leaves them (data_off
+ * UXDP_FRAME_HEADROOM, len and meta_len 0): a burst allocation may hand them
+ * out as they come. nr_frames bounds how many buffers the pool can ever hold.
  */
 struct uxdp_page_pool *uxdp_page_pool_create_external(const char *name, uint32_t frame_size,
 						      uint32_t owner, uint32_t nr_frames,

@@ -297,12 +297,58 @@ got_them:
 	return f;
 }
 
+/*
+ * An external pool's slow path for a burst: what the ring holds, else
+ * straight from the external source, into frames without passing through
+ * the cache. -1 when the provider's free list has buffers (alloc_slow()
+ * takes those).
+ */
+static int alloc_external_burst(struct uxdp_page_pool *pool, struct uxdp_frame **frames,
+				uint32_t n)
+{
+	struct uxdp_pp_priv *pp = pool->priv;
+	uint32_t got = uxdp_ring_dequeue_burst(pp->ring, (void **)frames, n), i;
+
+	if (got) {
+		for (i = 0; i < got; i++) {
+			frames[i]->data_off = UXDP_FRAME_HEADROOM;
+			frames[i]->len = 0;
+			frames[i]->meta_len = 0;
+		}
+		uxdp_pp_stat_add(&pool->st.alloc_refill, got);
+		uxdp_pp_stat_add(&pool->st.ring_in, got);
+	} else {
+		uxdp_pp_stat_add(&pool->st.alloc_empty, 1);
+		pthread_mutex_lock(&pp->lock);
+		i = pp->free_cnt;
+		pthread_mutex_unlock(&pp->lock);
+		if (i)
+			return -1;
+		got = pp->ext_refill(pp->ext_cookie, frames, n); /* set up by the source */
+		uxdp_pp_stat_add(&pool->st.alloc_provider, got);
+		if (!got)
+			uxdp_pp_stat_add(&pool->st.alloc_fail, 1);
+	}
+	uxdp_pp_stat_add(&pool->st.alloc_slow, got); /* each served after a refill */
+	return (int)got;
+}
+
 uint32_t uxdp_page_pool__alloc_burst(struct uxdp_page_pool *pool, struct uxdp_frame **frames,
 				     uint32_t n)
 {
 	uint32_t done = 0, take, i;
 
 	while (done < n) {
+		if (!pool->cache_cnt && pool->priv->ext_refill) {
+			int got = alloc_external_burst(pool, frames + done, n - done);
+
+			if (got == 0)
+				break;
+			if (got > 0) {
+				done += (uint32_t)got;
+				continue;
+			}
+		}
 		if (!pool->cache_cnt) {
 			struct uxdp_frame *f = uxdp_page_pool__alloc_slow(pool);
 

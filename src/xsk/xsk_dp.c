@@ -146,9 +146,14 @@ uint32_t uxdp_xsk_fill_refill(void *cookie, struct uxdp_frame **out, uint32_t n)
 			bad++;
 			continue;
 		}
+		struct uxdp_frame *f = &descs[idx];
+
 		state[idx] = XSK_CHUNK_POOL;
-		descs[idx].flags = 0; /* the application may have written it: no backend may trust it */
-		out[got++] = &descs[idx];
+		f->data_off = UXDP_FRAME_HEADROOM; /* as an allocation leaves it */
+		f->len = 0;
+		f->meta_len = 0;
+		f->flags = 0; /* the application may have written it: no backend may trust it */
+		out[got++] = f;
 	}
 	ring_cons_release(&xp->fq, avail);
 	if (bad)
@@ -183,6 +188,9 @@ uint32_t uxdp_xsk_fill_refill_unaligned(void *cookie, struct uxdp_frame **out, u
 		f = &xp->rx_descs[xp->rx_free[--xp->rx_nfree]];
 		f->buf = u->base + start + u->headroom;
 		f->iova = (uint64_t)start + u->headroom;
+		f->data_off = UXDP_FRAME_HEADROOM; /* as an allocation leaves it */
+		f->len = 0;
+		f->meta_len = 0;
 		f->flags = 0;
 		out[got++] = f;
 	}

@@ -464,25 +464,33 @@ UXDP_TEST(copy_tx, fast)
 	return tx_case(XDP_COPY);
 }
 
-/* Zero-copy TX of a chunk the pool holds (given in the fill ring) is refused. */
+/* Zero-copy TX of a chunk the pool holds is refused: the program drops the one
+ * packet, so its chunk (taken from the fill ring) stays in the queue's pool. */
 UXDP_TEST(zero_copy_tx_of_pool_chunk, fast)
 {
+	const struct bpf_insn drop[] = {I_MOV64_IMM(0, XDP_DROP), I_EXIT()};
+	UXDP_OPTS(uxdp_prog_load_opts, lo, .type = UXDP_PROG_XDP, .license = "GPL");
+	struct uxdp_prog *prog = uxdp_prog__load(drop, ARRAY_LEN(drop), &lo);
+	struct uxdp_dp_queue_stats ds;
 	struct uxdp_xsk_stats st;
 	struct uxdp_xsk_srv *xs;
 	char err[256];
 	struct rig r;
 	struct app a;
 
+	ASSERT_NOT_NULL(prog);
 	ASSERT_OK(rig_init(&r, "gen:count=1,size=64"));
+	ASSERT_OK(uxdp_dp__attach(r.dp, r.port, prog));
 	ASSERT_OK(app_init(&a, XDP_ZEROCOPY));
 	for (uint32_t i = 0; i < 8; i++)
 		prod_u64(FQ(&a), (uint64_t)i * CHUNK);
 	xs = bind_app(&r, &a, err, sizeof(err));
 	ASSERT_NOT_NULL(xs);
-	poll_n(&r, 2); /* the pool takes chunks 0..7 from the fill ring, one goes to RX */
-	ASSERT_EQ(avail(RX(&a)), 1);
-	ASSERT_EQ(rx_desc(&a, 0)->addr / CHUNK, 7); /* the cache hands out the last refilled first */
-	prod_desc(TX(&a), 0 * CHUNK, 60, 0); /* still in the pool cache */
+	poll_n(&r, 2); /* the packet comes in chunk 0 (the fill ring's first) and is dropped */
+	ASSERT_OK(uxdp_dp__get_stats(r.dp, r.port, -1, &ds));
+	ASSERT_EQ(ds.drop, 1);
+	ASSERT_EQ(avail(RX(&a)), 0);
+	prod_desc(TX(&a), 0 * CHUNK, 60, 0); /* in the pool's cache */
 	prod_desc(TX(&a), 9 * CHUNK, 60, 0); /* the app's */
 	poll_n(&r, 2);
 	uxdp_xsk_srv_stats(xs, &st);
@@ -492,6 +500,7 @@ UXDP_TEST(zero_copy_tx_of_pool_chunk, fast)
 	ASSERT_EQ(cq_addr(&a, 0), 9 * CHUNK);
 	uxdp_xsk_srv_release(xs);
 	rig_fini(&r);
+	uxdp_prog__put(prog);
 	app_fini(&a);
 	return UXDP_TEST_PASS;
 }
