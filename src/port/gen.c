@@ -387,6 +387,21 @@ static uint16_t gen_rx(struct uxdp_port *port, uint16_t qid, struct uxdp_frame *
 			if (++pos == nflows)
 				pos = 0;
 		}
+	} else if (q->nflows == 1) {
+		/* One flow: one template, one hash. */
+		const uint8_t *src = g->tmpl + (size_t)q->flows[0] * size;
+		const uint32_t hash = q->hash[0];
+
+		for (i = 0; i < got; i++) {
+			struct uxdp_frame *f = frames[i];
+
+			copy_packet(f->buf + f->data_off, src, size);
+			f->flags |= UXDP_FRAME_F_BACKEND;
+			f->len = size;
+			f->ingress_ifindex = ifindex;
+			f->rx_queue = qid;
+			f->rss_hash = hash;
+		}
 	} else {
 		const uint32_t *hash = q->hash, *flows = q->flows, nflows = q->nflows;
 		const uint8_t *tmpl = g->tmpl;

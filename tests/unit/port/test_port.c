@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -103,6 +104,35 @@ UXDP_TEST(port_gen_udp4_packets, fast)
 	uxdp_frame__free_bulk(f, n, 0);
 	ASSERT_EQ(uxdp_page_pool__inflight(uxdp_port__rx_pool(p, 0)), 0);
 	uxdp_port__close(p);
+	return UXDP_TEST_PASS;
+}
+
+/* One flow (its own loop): every packet is flow 0 of a four-flow port, byte
+ * for byte, with that flow's hash, length and stamps. */
+UXDP_TEST(port_gen_one_flow_is_flow_zero, fast)
+{
+	char err[256] = "";
+	struct uxdp_port *one = open_port("gen:proto=udp4,size=64,flows=1,count=5", err, sizeof(err));
+	struct uxdp_port *four = open_port("gen:proto=udp4,size=64,flows=4,count=1", err, sizeof(err));
+	struct uxdp_frame *f[8], *ref;
+
+	ASSERT_NOT_NULL(one);
+	ASSERT_NOT_NULL(four);
+	uxdp_port__bind_rxq(one, 0, 0);
+	uxdp_port__bind_rxq(four, 0, 0);
+	ASSERT_EQ(uxdp_port__rx_burst(four, 0, &ref, 1), 1);
+	ASSERT_EQ(uxdp_port__rx_burst(one, 0, f, 8), 5);
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(f[i]->len, 64);
+		ASSERT_EQ(memcmp(uxdp_frame__data(f[i]), uxdp_frame__data(ref), 64), 0);
+		ASSERT_EQ(f[i]->rss_hash, ref->rss_hash);
+		ASSERT_EQ(f[i]->ingress_ifindex, uxdp_port__ifindex(one));
+		ASSERT_EQ(f[i]->rx_queue, 0);
+	}
+	uxdp_frame__free_bulk(f, 5, 0);
+	uxdp_frame__free_bulk(&ref, 1, 0);
+	uxdp_port__close(one);
+	uxdp_port__close(four);
 	return UXDP_TEST_PASS;
 }
 
