@@ -301,19 +301,23 @@ void uxdp_xsk_dp_rx_bulk(struct dp_worker *w, struct dp_qstats *st, struct uxdp_
 	 * chunk of this UMEM. The loop below takes over at the first frame that
 	 * is not. */
 	if (!unaligned && room >= n) {
+		/* A frame of the zero-copy pool is rx_descs[chunk], and its iova is
+		 * its buffer's offset in the UMEM: no shift, no base (registers). */
+		const struct uxdp_frame *descs = xp->rx_descs;
+
 		for (; i < n; i++) {
 			struct uxdp_frame *f = frames[i];
-			uint64_t off = (uint64_t)(f->buf - base);
+			uint32_t len = f->len;
 			struct xdp_desc *d;
 
 			if (__builtin_expect(f->pool != zc_pool, 0))
 				break;
-			state[off >> shift] = XSK_CHUNK_APP;
+			state[f - descs] = XSK_CHUNK_APP;
 			d = &ring[prod++ & mask];
-			d->addr = off + f->data_off;
-			d->len = f->len;
+			d->addr = f->iova + f->data_off;
+			d->len = len;
 			d->options = 0;
-			bytes += f->len;
+			bytes += len;
 		}
 		room -= i;
 		done = lent = i;
