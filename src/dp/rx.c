@@ -68,18 +68,6 @@ static inline void take_redirect(struct uxdp_exec *ex, struct uxdp_redirect_targ
 /* A map pointer no redirect has: the redirect run matches nothing. */
 #define NO_RUN ((const void *)&split_of)
 
-/* The run state uxdp_jit_run() sets before a JIT-compiled program runs. */
-static inline void jit_run_state(struct uxdp_exec *ex, struct uxdp_xdp_buff *xb,
-				 const struct uxdp_prog *prog)
-{
-	ex->tail_call_cnt = 0;
-	ex->depth = 1;
-	ex->ctx = xb;
-	ex->call_fn = uxdp_jit_call_fn;
-	ex->counting = false;
-	ex->cur_prog = prog;
-}
-
 /* Run prog on one frame; for XDP_REDIRECT also fetch the target the helper
  * chose into rt, unless rt is NULL (the caller takes it). */
 static inline uint32_t run_one(struct dp_worker *w, const struct uxdp_prog *prog,
@@ -511,7 +499,7 @@ split_vector(struct dp_worker *w, const struct uxdp_prog *prog, uint16_t n,
 			/* A program with tail calls or callbacks may leave any of it
 			 * changed: set it again for every run. */
 			if (!plain)
-				jit_run_state(ex, xb, prog);
+				uxdp_jit_run_state(ex, xb, prog);
 			act = (uint32_t)entry(xb, 0, ex);
 			if (!keeps_geometry)
 				xdp_to_frame(f, xb);
@@ -585,7 +573,7 @@ static void process_vector(struct dp_worker *w, struct dp_rxq *rq, const struct 
 		xb->nr_frags = 0;
 		xb->frags_size = 0;
 		if (prog->jit_plain)
-			jit_run_state(ex, xb, prog); /* its runs do not change it */
+			uxdp_jit_run_state(ex, xb, prog); /* its runs do not change it */
 	}
 	switch (shape_of(prog)) {
 	case SHAPE_FAST_NONE:

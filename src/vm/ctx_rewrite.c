@@ -334,28 +334,31 @@ static int check_reads(struct uxdp_prog *prog, struct ctx_pass *p, char *log, si
 	return 0;
 }
 
-/* Does a call at insn hand the context on (a helper with a context argument,
- * or a kfunc, whose arguments we do not know)? */
-static bool call_takes_ctx(const struct uxdp_prog *prog, const struct bpf_insn *insn)
+/* What a call at insn may do to the context: hand it on (a helper with a
+ * context argument), move its packet pointers (changes_pkt_data); a kfunc,
+ * whose arguments we do not know, may do both. */
+static void call_effects(const struct uxdp_prog *prog, const struct bpf_insn *insn,
+			 bool *takes_ctx, bool *moves_pkt)
 {
 	const struct uxdp_helper_proto *proto;
 
 	if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg == BPF_PSEUDO_CALL)
-		return false;
-	if (insn->src_reg != 0)
-		return true;
-	proto = uxdp_helper_proto(insn->imm, prog->type);
-	if (!proto)
-		return true;
+		return;
+	proto = insn->src_reg == 0 ? uxdp_helper_proto(insn->imm, prog->type) : NULL;
+	if (!proto) {
+		*takes_ctx = *moves_pkt = true;
+		return;
+	}
+	if (proto->changes_pkt_data)
+		*moves_pkt = true;
 	for (int a = 0; a < 5; a++)
 		if (proto->args[a] == UXDP_ARG_PTR_TO_CTX)
-			return true;
-	return false;
+			*takes_ctx = true;
 }
 
 static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t log_size)
 {
-	bool private = true;
+	bool takes_ctx = false, moves_pkt = false;
 	uint8_t reads = 0;
 
 	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
@@ -369,8 +372,7 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 		}
 		if (!p->seen[i])
 			continue; /* unreachable: never runs */
-		if (call_takes_ctx(prog, insn))
-			private = false;
+		call_effects(prog, insn, &takes_ctx, &moves_pkt);
 		if (cls == BPF_ST || cls == BPF_STX) {
 			kind = p->in[i].reg[insn->dst_reg];
 			if (kind & (K_CTX | K_MODCTX)) {
@@ -395,7 +397,7 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 			if (BPF_SIZE(insn->code) == BPF_W && BPF_MODE(insn->code) == BPF_MEM &&
 			    xdp_md_field(prog, insn->off, &size, &new_off)) {
 				prog->insn_flags[i] |= UXDP_INSN_MAYBE_CTX;
-				private = false;
+				takes_ctx = true; /* reached through memory */
 			}
 			continue;
 		}
@@ -424,8 +426,9 @@ static int rewrite(struct uxdp_prog *prog, struct ctx_pass *p, char *log, size_t
 		insn->code = BPF_LDX | BPF_MEM | size;
 		insn->off = new_off;
 	}
-	prog->ctx_private = private;
+	prog->ctx_private = !takes_ctx;
 	prog->ctx_reads = reads;
+	prog->keeps_geometry = !moves_pkt;
 	return 0;
 }
 

@@ -1283,24 +1283,6 @@ static bool runs_plain(const struct uxdp_prog *prog)
 	return true;
 }
 
-/* No call of a helper that changes the packet's data pointers. */
-static bool keeps_geometry(const struct uxdp_prog *prog)
-{
-	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
-		const struct bpf_insn *insn = &prog->insns[i];
-		const struct uxdp_helper_proto *proto;
-
-		if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg == BPF_PSEUDO_CALL)
-			continue;
-		if (insn->src_reg != 0)
-			return false; /* a kfunc: assume the worst */
-		proto = uxdp_helper_proto(insn->imm, prog->type);
-		if (!proto || proto->changes_pkt_data)
-			return false;
-	}
-	return true;
-}
-
 /* C-callable entry: (a, b, ex in exreg) -> native function at label. `full` also
  * saves every callee-saved register and records the stack for callx unwinding. */
 static void emit_thunk(struct jit *j, int exreg, uint32_t label, bool full)
@@ -1574,7 +1556,7 @@ int uxdp_jit_compile(struct uxdp_prog *prog, char *log, size_t log_size)
 		prog->jit_size = j.len;
 		prog->jit_entry = (uint64_t (*)(void *, uint64_t, struct uxdp_exec *))map;
 		prog->jit_plain = runs_plain(prog);
-		prog->jit_keeps_geometry = prog->jit_plain && keeps_geometry(prog);
+		prog->jit_keeps_geometry = prog->jit_plain && prog->keeps_geometry;
 		err = 0;
 		goto out;
 	}

@@ -74,10 +74,13 @@ struct uxdp_prog {
 	 * counting, cur_prog) as they found it, so back-to-back runs on one
 	 * context set it once (the datapath's vector loop). */
 	bool jit_plain;
-	/* jit_plain, and no helper that moves data/data_meta/data_end
-	 * (bpf_xdp_adjust_head/meta/tail): a run leaves the buffer's geometry
-	 * as it found it (programs cannot store to those context fields). */
+	/* jit_plain and keeps_geometry. */
 	bool jit_keeps_geometry;
+	/* No call of a helper that moves data/data_meta/data_end
+	 * (bpf_xdp_adjust_head/meta/tail) nor of a kfunc (ctx_rewrite.c): a run
+	 * without tail calls leaves the buffer's geometry as it found it
+	 * (programs cannot store to those context fields). */
+	bool keeps_geometry;
 	/* The context analysis (ctx_rewrite.c) found that the context is only
 	 * read by the program's own loads, never handed to a helper or a kfunc
 	 * nor possibly reached through a pointer loaded from memory: then
@@ -188,6 +191,19 @@ void uxdp_jit_free(struct uxdp_prog *prog);
 uint64_t uxdp_jit_call_fn(struct uxdp_exec *ex, uint64_t fn, uint64_t r1, uint64_t r2, uint64_t r3,
 			  uint64_t r4, uint64_t r5);
 
+/* The exec's run state a JIT-compiled program starts from (uxdp_jit_run();
+ * the data path's vector loop sets it once per vector for jit_plain programs). */
+static inline void uxdp_jit_run_state(struct uxdp_exec *ex, void *ctx,
+				      const struct uxdp_prog *prog)
+{
+	ex->tail_call_cnt = 0;
+	ex->depth = 1;
+	ex->ctx = ctx;
+	ex->call_fn = uxdp_jit_call_fn;
+	ex->counting = false;
+	ex->cur_prog = prog;
+}
+
 /* Run a JIT-compiled program (the interpreter's uxdp_interp_run for native code). */
 static inline uint64_t uxdp_jit_run(const struct uxdp_prog *prog, void *ctx, uint64_t ctx_len,
 				    struct uxdp_exec *ex)
@@ -195,12 +211,7 @@ static inline uint64_t uxdp_jit_run(const struct uxdp_prog *prog, void *ctx, uin
 	const struct uxdp_prog *saved = ex->cur_prog;
 	uint64_t r0;
 
-	ex->tail_call_cnt = 0;
-	ex->depth = 1;
-	ex->ctx = ctx;
-	ex->call_fn = uxdp_jit_call_fn;
-	ex->counting = false;
-	ex->cur_prog = prog;
+	uxdp_jit_run_state(ex, ctx, prog);
 	r0 = prog->jit_entry(ctx, ctx_len, ex);
 	ex->cur_prog = saved;
 	ex->depth = 0;
